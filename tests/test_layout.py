@@ -1,0 +1,94 @@
+"""Layout repair on real excerpts of the seed pages."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.layout import Block, is_complete, split_articles
+from tests.conftest import DOCUMENTS
+
+
+def page(name_part: str) -> str:
+    (path,) = [p for p in DOCUMENTS.glob("*.txt") if name_part in p.name]
+    return path.read_text(encoding="utf-8")
+
+
+def paragraphs(articles) -> list[str]:
+    return [b.text for a in articles for b in a.blocks if b.kind == "paragraph"]
+
+
+def test_sentence_split_by_a_photo_caption_comes_out_whole():
+    articles = split_articles(page("2024-04-30"))
+    whole = "旭鼎光电是去年8月注册成立、10月开始调试设备试产的新企业。该企业由清镇企业贵州南凡半导体科技有限公司与贵阳市商贸学校合作打造"
+    assert any(p.startswith(whole) for p in paragraphs(articles))
+    caption = "贵州华锦铝业有限公司车间内，工人将氧化铝成品装车。"
+    blocks = [b for a in articles for b in a.blocks]
+    assert Block(caption, "工业企业发展壮大", "caption") in blocks
+    assert not any(caption in p for p in paragraphs(articles))
+
+
+@pytest.mark.parametrize(
+    "joined",
+    [
+        "今年一季度，清镇市坚持“培育一批、扶持一批、入库一批”，切实做好企业“上规”的指导服务工作",  # page break
+        "及时共享上下游、左右岸雨情、水情信息",  # blank line mid-sentence
+        "助推一个产业、推动人才集聚，促进产业发展。",  # two blank lines mid-sentence
+        "感谢你们的默默奉献，换来了整洁优美的城市环境。",  # a word split across the break
+    ],
+)
+def test_sentences_broken_by_blank_lines_are_rejoined(joined):
+    assert any(joined in p for p in paragraphs(split_articles(page("2024-04-30"))))
+
+
+def test_unit_line_headings_and_rejoined_breaks_on_the_second_page():
+    articles = split_articles(page("2022-06"))
+    titles = [a.title for a in articles]
+    assert "清镇市政务服务中心——抓牢“定、看、听、找、评”强化作风建设" in titles
+    assert "流长乡凹河村——“五治”助力乡村振兴 村民生活更舒心" in titles
+    assert titles[0].endswith("——清镇市全力打造百万人口区域中心城市")
+    text = paragraphs(articles)
+    assert any("推进农村“五治”并大力实施农村宜居农房改造" in p for p in text)
+    assert any("单警装备的使用等。" in p for p in text)  # a short line that continues a sentence
+
+
+def test_markdown_headings_titles_subtitles_and_sections():
+    articles = split_articles(page("2024-04-30"))
+    first = articles[0]
+    assert first.title == "抓项目 强企业 兴产业——清镇市实现工业经济“开门红”背后"
+    assert {b.section for b in first.blocks} >= {"工业项目稳步建设", "工业企业发展壮大", "工业生产“火力全开”"}
+    assert "明起全面入汛——贵州六方面做好防汛抗旱工作" in [a.title for a in articles]
+    assert "贵州发布" not in [a.title for a in articles]  # a column label without a body
+
+
+def test_plain_text_section_headings_are_recognised():
+    (article,) = [a for a in split_articles(page("2022-06")) if "百万人口" in a.title]
+    assert "打造高品质城市生活空间" in {b.section for b in article.blocks}
+    assert not any(b.text == "打造高品质城市生活空间" for b in article.blocks)
+
+
+def test_text_before_any_heading_gets_the_default_title():
+    (article,) = split_articles("第一句。\n\n第二句。", default_title="note")
+    assert article.title == "note"
+    assert [b.text for b in article.blocks] == ["第一句。", "第二句。"]
+
+
+@pytest.mark.parametrize("text", ["", "\n\n \u3000\n", "## 只有标题"])
+def test_pages_without_body_text_have_no_articles(text):
+    assert split_articles(text) == []
+
+
+@pytest.mark.parametrize(
+    ("line", "complete"),
+    [
+        ("项目进展顺利。", True),
+        ("“我们能火速‘上规’。”旭鼎光电总经理江涛说。", True),
+        ("生态宜居的湖城清镇。(资料图片)", True),
+        ("(通讯员 冯煜珺)", True),
+        ("通讯员 陈勇 陈忠林", True),
+        ("旭鼎光电是新企业。该企业", False),
+        ("近年来,清镇市抢抓实施乡村振兴战略机遇,推进农村“五治”", False),
+        ("实施巢凤片区、", False),
+    ],
+)
+def test_is_complete(line, complete):
+    assert is_complete(line) is complete

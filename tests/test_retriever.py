@@ -1,0 +1,70 @@
+"""Retrieval, its inputs and the module-level one-liner, with the fake encoder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import qa
+from qa.errors import EmptyQuestionError, InvalidKError
+from qa.index import build_index
+from qa.retriever import Retriever, check_k
+
+
+@pytest.fixture
+def retriever(documents_dir: Path, tmp_path: Path, encoder) -> Retriever:
+    build_index(documents_dir, tmp_path / "index", encoder=encoder)
+    return Retriever.load(tmp_path / "index", encoder=encoder)
+
+
+def test_retrieve_returns_cited_passages_best_first(retriever: Retriever):
+    passages = retriever.retrieve("凹河村种植樱桃多少亩", k=3)
+    assert len(passages) == 3
+    best = passages[0]
+    assert "樱桃600亩" in best.text
+    assert best.source == "page.txt"
+    assert best.title == "凹河村——果园里的好日子"
+    assert best.citation == "《凹河村——果园里的好日子》 · page.txt"
+    assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
+
+
+def test_k_larger_than_the_index_returns_every_passage(retriever: Retriever):
+    assert len(retriever.retrieve("清镇", k=100)) == retriever.info.passages
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\n\t", None])
+def test_empty_question_is_refused(retriever: Retriever, question):
+    with pytest.raises(EmptyQuestionError):
+        retriever.retrieve(question)
+
+
+@pytest.mark.parametrize("k", [0, -1, "abc", 1.5, None])
+def test_invalid_k_is_refused(retriever: Retriever, k):
+    with pytest.raises(InvalidKError):
+        retriever.retrieve("清镇", k=k)
+
+
+def test_check_k_clamps_huge_values():
+    assert check_k(10**9) == 100
+    assert check_k("7") == 7
+
+
+def test_module_level_retrieve_loads_the_default_index_once(
+    documents_dir: Path, tmp_path: Path, encoder, monkeypatch: pytest.MonkeyPatch
+):
+    index_dir = tmp_path / "qa-index"
+    build_index(documents_dir, index_dir, encoder=encoder)
+    monkeypatch.setenv("QA_INDEX", str(index_dir))
+    loads = []
+    monkeypatch.setattr("qa.retriever.load_encoder", lambda model: loads.append(model) or encoder)
+    first = qa.retrieve("规模以上工业企业数量", k=1)
+    second = qa.retrieve("规模以上工业企业数量", k=1)
+    assert first == second and "118家" in first[0].text
+    assert loads == ["fake-bigram"]
+
+
+def test_info_reports_what_is_indexed(retriever: Retriever):
+    info = retriever.info
+    assert (info.documents, info.articles, info.model) == (2, 3, "fake-bigram")
+    assert info.built_at
