@@ -15,19 +15,17 @@ import gradio as gr
 
 from qa.chat import format_reply
 from qa.errors import QAError
-from qa.retriever import Retriever, default_index_dir
+from qa.retriever import default_index_dir, live_retriever
 
 log = logging.getLogger("qa.app")
 
 
 def make_app(index_dir: str) -> gr.ChatInterface:
-    state: dict[str, Retriever] = {}
+    retriever = live_retriever(index_dir)
 
     def respond(message: str, history: list) -> str:
         try:
-            if "retriever" not in state:
-                state["retriever"] = Retriever.load(index_dir)
-            return format_reply(state["retriever"].retrieve(message, k=5))
+            return format_reply(retriever.retrieve(message, k=5))
         except QAError as error:
             return str(error)
 

@@ -31,6 +31,7 @@ from qa.embedding import Encoder, load_encoder
 from qa.errors import IndexMismatchError, IndexNotFoundError
 from qa.layout import split_articles
 from qa.passage import StoredPassage
+from qa.vector_index import make_vector_index
 
 log = logging.getLogger(__name__)
 
@@ -115,14 +116,13 @@ def build_index(
         }
     log.info("embedding %d passages from %d documents", len(passages), len(documents))
     vectors = encoder.encode([p.embedding_text(settings.embed_titles) for p in passages], show_progress=show_progress)
-    faiss_index = faiss.IndexFlatIP(encoder.dimension)
-    if len(passages):
-        faiss_index.add(vectors)
+    faiss_index, index_type = make_vector_index(vectors, encoder.dimension)
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "model": encoder.name,
         "dimension": encoder.dimension,
+        "index_type": index_type,
         "settings": settings.to_dict(),
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "counts": {

@@ -20,6 +20,7 @@ from qa.embedding import Encoder, load_encoder
 from qa.errors import EmptyQuestionError, InvalidKError
 from qa.index import MANIFEST_FILE, LoadedIndex, load_index, read_manifest
 from qa.passage import Passage
+from qa.vector_index import search
 
 DEFAULT_INDEX_DIR = "index"
 MAX_K = 100
@@ -92,40 +93,72 @@ class Retriever:
         if k == 0:
             return []
         query = self._encoder.encode([question])
-        scores, ids = self._index.vectors.search(np.ascontiguousarray(query, dtype=np.float32), k)
+        scores, ids = search(self._index.vectors, query, k)
         return [
             Passage.from_stored(self._index.passages[i], float(score)) for score, i in zip(scores[0], ids[0]) if i >= 0
         ]
 
 
-_default: Retriever | None = None
-_default_key: tuple[str, int] | None = None
 _encoders: dict[str, Encoder] = {}
-_lock = threading.Lock()
+_encoders_lock = threading.Lock()
 
 
 def shared_encoder(model: str) -> Encoder:
     """One encoder per model name in this process: a model is loaded once."""
-    with _lock:
+    with _encoders_lock:
         if model not in _encoders:
             _encoders[model] = load_encoder(model)
         return _encoders[model]
 
 
-def default_retriever() -> Retriever:
-    """The retriever of the default index, loaded once and reloaded after a rebuild."""
-    global _default, _default_key
-    index_dir = default_index_dir()
-    manifest_path = index_dir / MANIFEST_FILE
-    key = (str(index_dir.resolve()), manifest_path.stat().st_mtime_ns if manifest_path.exists() else 0)
-    if _default is None or _default_key != key:
-        encoder = shared_encoder(read_manifest(index_dir)["model"])
-        retriever = Retriever.load(index_dir, encoder=encoder)
-        with _lock:
-            _default, _default_key = retriever, key
-    return _default
+class LiveRetriever:
+    """A retriever for one index folder that follows rebuilds.
+
+    `current()` checks the manifest between questions and loads the new index when it
+    changed; a question already running keeps the Retriever it started with, so it is
+    answered from the old index. Models are shared through `shared_encoder`.
+    """
+
+    def __init__(self, index_dir: str | Path) -> None:
+        self.index_dir = Path(index_dir)
+        self._retriever: Retriever | None = None
+        self._key: tuple[int, int] | None = None
+        self._lock = threading.Lock()
+
+    def _manifest_key(self) -> tuple[int, int]:
+        try:
+            stat = (self.index_dir / MANIFEST_FILE).stat()
+        except FileNotFoundError:
+            return (0, 0)
+        return (stat.st_ino, stat.st_mtime_ns)
+
+    def current(self) -> Retriever:
+        """The retriever of the index as it is now. Raises QAError subclasses."""
+        key = self._manifest_key()
+        with self._lock:
+            if self._retriever is None or self._key != key:
+                encoder = shared_encoder(read_manifest(self.index_dir)["model"])
+                self._retriever = Retriever.load(self.index_dir, encoder=encoder)
+                self._key = key
+            return self._retriever
+
+    def retrieve(self, question: str, k: int = 5) -> list[Passage]:
+        return self.current().retrieve(question, k)
+
+
+_live: dict[str, LiveRetriever] = {}
+
+
+def live_retriever(index_dir: str | Path | None = None) -> LiveRetriever:
+    """The process-wide LiveRetriever of a folder (default: $QA_INDEX, else index/)."""
+    folder = Path(index_dir) if index_dir is not None else default_index_dir()
+    key = str(folder.resolve())
+    with _encoders_lock:
+        if key not in _live:
+            _live[key] = LiveRetriever(folder)
+        return _live[key]
 
 
 def retrieve(question: str, k: int = 5) -> list[Passage]:
     """Retrieve from the default index (QA_INDEX, else `index/`), loaded once and reused."""
-    return default_retriever().retrieve(question, k)
+    return live_retriever().retrieve(question, k)

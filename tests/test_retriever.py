@@ -9,7 +9,7 @@ import pytest
 import qa
 from qa.errors import EmptyQuestionError, InvalidKError
 from qa.index import build_index
-from qa.retriever import Retriever, check_k
+from qa.retriever import LiveRetriever, Retriever, check_k
 
 
 @pytest.fixture
@@ -68,3 +68,16 @@ def test_info_reports_what_is_indexed(retriever: Retriever):
     info = retriever.info
     assert (info.documents, info.articles, info.model) == (2, 3, "fake-bigram")
     assert info.built_at
+
+
+def test_live_retriever_follows_a_rebuild(documents_dir: Path, tmp_path: Path, encoder, monkeypatch):
+    index_dir = tmp_path / "live"
+    build_index(documents_dir, index_dir, encoder=encoder)
+    monkeypatch.setattr("qa.retriever.load_encoder", lambda model: encoder)
+    live = LiveRetriever(index_dir)
+    before = live.current()
+    assert live.current() is before  # nothing changed: no reload
+    (documents_dir / "new.txt").write_text("新增文档：暗流镇排查农村自建房5511栋。", encoding="utf-8")
+    build_index(documents_dir, index_dir, encoder=encoder)
+    assert live.current() is not before
+    assert "5511栋" in live.retrieve("暗流镇排查农村自建房多少栋", k=1)[0].text
