@@ -21,7 +21,7 @@ SEPARATORS = ["\n", f"[。！？!?]+{CLOSING}", f"[；;…]+{CLOSING}", "[，,�
 
 @dataclass(frozen=True)
 class ChunkSettings:
-    chunk_size: int = 200  # characters
+    chunk_size: int = 300  # characters; measured against 120-300 in docs/RETRIEVAL.md
     chunk_overlap: int = 0  # characters
     min_chunk: int = 40  # a shorter piece (a byline, a sentence's tail) joins its neighbour
 

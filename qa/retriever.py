@@ -17,13 +17,17 @@ from pathlib import Path
 import numpy as np
 
 from qa.embedding import Encoder, load_encoder
-from qa.errors import EmptyQuestionError, InvalidKError
+from qa.errors import EmptyQuestionError, InvalidKError, InvalidModeError
 from qa.index import MANIFEST_FILE, LoadedIndex, load_index, read_manifest
-from qa.passage import Passage
+from qa.passage import Passage, StoredPassage
 from qa.vector_index import search
 
 DEFAULT_INDEX_DIR = "index"
 MAX_K = 100
+MODES = ("dense", "bm25", "hybrid")
+DEFAULT_MODE = "hybrid"
+CANDIDATES = 50  # per retriever, before fusion
+KEYWORD_WEIGHT = 0.5  # hybrid score = w * bm25 / best bm25 + (1 - w) * cosine; see docs/RETRIEVAL.md
 
 
 def default_index_dir() -> Path:
@@ -62,16 +66,23 @@ class IndexInfo:
 class Retriever:
     """Dense retrieval over one loaded index. Safe to share between threads."""
 
-    def __init__(self, index: LoadedIndex, encoder: Encoder) -> None:
+    def __init__(self, index: LoadedIndex, encoder: Encoder, mode: str = DEFAULT_MODE) -> None:
         self._index = index
         self._encoder = encoder
+        self.mode = check_mode(mode)
 
     @classmethod
-    def load(cls, index_dir: str | Path | None = None, *, encoder: Encoder | None = None) -> Retriever:
+    def load(
+        cls, index_dir: str | Path | None = None, *, encoder: Encoder | None = None, mode: str = DEFAULT_MODE
+    ) -> Retriever:
         """Load an index and the model it was built with (or the encoder given)."""
         index_dir = Path(index_dir) if index_dir is not None else default_index_dir()
         index = load_index(index_dir, expected_model=encoder.name if encoder is not None else None)
-        return cls(index, encoder or load_encoder(index.manifest["model"]))
+        return cls(index, encoder or load_encoder(index.manifest["model"]), mode)
+
+    @property
+    def passages(self) -> list[StoredPassage]:
+        return self._index.passages
 
     @property
     def info(self) -> IndexInfo:
@@ -86,17 +97,68 @@ class Retriever:
             built_at=manifest.get("built_at", ""),
         )
 
-    def retrieve(self, question: str, k: int = 5) -> list[Passage]:
-        """The k passages most similar to the question, best first."""
+    def retrieve(self, question: str, k: int = 5, *, mode: str | None = None) -> list[Passage]:
+        """The k passages that best match the question, best first.
+
+        mode: "dense" (cosine similarity of embeddings), "bm25" (keywords) or "hybrid"
+        (a convex combination of both); default: the retriever's mode.
+        """
         question = check_question(question)
         k = min(check_k(k), len(self._index.passages))
+        mode = check_mode(mode or self.mode)
         if k == 0:
             return []
-        query = self._encoder.encode([question])
-        scores, ids = search(self._index.vectors, query, k)
-        return [
-            Passage.from_stored(self._index.passages[i], float(score)) for score, i in zip(scores[0], ids[0]) if i >= 0
-        ]
+        if mode == "dense":
+            ranked = self._dense(question, k)
+        elif mode == "bm25":
+            ranked = top_scores(self._index.sparse.scores(question), k)
+        else:
+            dense = self._dense(question, max(k, CANDIDATES))
+            ranked = convex_fusion(dense, self._index.sparse.scores(question), KEYWORD_WEIGHT)
+        return [Passage.from_stored(self._index.passages[i], score) for i, score in ranked[:k]]
+
+    def _dense(self, question: str, depth: int) -> list[tuple[int, float]]:
+        scores, ids = search(self._index.vectors, self._encoder.encode([question]), depth)
+        return [(int(i), float(s)) for s, i in zip(scores[0], ids[0]) if i >= 0]
+
+
+def top_scores(scores: np.ndarray, depth: int) -> list[tuple[int, float]]:
+    """The `depth` best (id, score) pairs with a positive score, best first."""
+    depth = min(depth, len(scores))
+    if depth == 0:
+        return []
+    top = np.argpartition(-scores, depth - 1)[:depth]
+    top = top[np.argsort(-scores[top], kind="stable")]
+    return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+
+def convex_fusion(
+    dense: list[tuple[int, float]], keyword_scores: np.ndarray, keyword_weight: float
+) -> list[tuple[int, float]]:
+    """Fuse dense (id, cosine) candidates with BM25 scores of every passage, best first.
+
+    Candidates are the dense ones plus the BM25 top of the same depth. BM25 is scaled by
+    the question's best BM25 score, so both parts lie in [0, 1]; a candidate outside the
+    dense list gets the lowest dense score of the list (its own is at most that).
+
+    dense [(0, .8), (1, .6)], bm25 [0, 2, 4], w .5 -> [(2, .8), (0, .4), (1, .55)] sorted.
+    """
+    keyword = top_scores(keyword_scores, len(dense))
+    best_keyword = keyword[0][1] if keyword else 1.0
+    dense_score = dict(dense)
+    floor = min(dense_score.values(), default=0.0)
+    candidates = dense_score.keys() | {i for i, _ in keyword}
+    fused = {
+        i: keyword_weight * float(keyword_scores[i]) / best_keyword + (1 - keyword_weight) * dense_score.get(i, floor)
+        for i in candidates
+    }
+    return sorted(fused.items(), key=lambda item: item[1], reverse=True)
+
+
+def check_mode(mode: str) -> str:
+    if mode not in MODES:
+        raise InvalidModeError(mode, MODES)
+    return mode
 
 
 _encoders: dict[str, Encoder] = {}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import zlib
 from pathlib import Path
 
@@ -68,12 +67,3 @@ def documents_dir(tmp_path: Path) -> Path:
     (folder / "sub" / "note.md").write_text("# 说明\n\n清镇市规模以上工业企业数量达118家。\n", encoding="utf-8")
     (folder / "ignored.csv").write_text("不是文档", encoding="utf-8")
     return folder
-
-
-def dev_questions() -> list[dict]:
-    return [json.loads(line) for line in DEV_QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-def is_hit(text: str, answers: list[str]) -> bool:
-    compact = "".join(text.split())
-    return any("".join(answer.split()) in compact for answer in answers)

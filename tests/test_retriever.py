@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import qa
-from qa.errors import EmptyQuestionError, InvalidKError
+from qa.errors import EmptyQuestionError, InvalidKError, InvalidModeError
 from qa.index import build_index
 from qa.retriever import LiveRetriever, Retriever, check_k
 
@@ -81,3 +81,19 @@ def test_live_retriever_follows_a_rebuild(documents_dir: Path, tmp_path: Path, e
     build_index(documents_dir, index_dir, encoder=encoder)
     assert live.current() is not before
     assert "5511栋" in live.retrieve("暗流镇排查农村自建房多少栋", k=1)[0].text
+
+
+@pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
+def test_every_mode_finds_an_exact_fact(retriever: Retriever, mode):
+    best = retriever.retrieve("规模以上工业企业数量", k=1, mode=mode)[0]
+    assert "118家" in best.text
+
+
+def test_unknown_mode_is_refused(retriever: Retriever):
+    with pytest.raises(InvalidModeError, match="dense"):
+        retriever.retrieve("清镇", mode="sparse")
+
+
+def test_bm25_mode_finds_nothing_for_a_question_without_known_words(retriever: Retriever):
+    assert retriever.retrieve("？？", k=3, mode="bm25") == []
+    assert len(retriever.retrieve("？？", k=3, mode="hybrid")) == 3  # dense still ranks

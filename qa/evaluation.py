@@ -1,0 +1,125 @@
+"""Measure retrieval quality on a question file: hit@k, MRR@10, passage length, misses.
+
+A question file holds one JSON object a line, as `../shared/eval/dev_questions.jsonl`:
+`{"id": "d01", "question": "…", "answers": ["同比增长29%"], "source": "…"}`. A passage is a
+hit when, with all white space removed, it contains one of the item's answers. Items
+without answers (out-of-corpus questions) or without a `question` (dialogues) are skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import statistics
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qa.distractors import cache_root, corpus_with_distractors
+from qa.errors import QAError
+from qa.index import IndexSettings, build_index, stale_reason
+from qa.retriever import Retriever
+
+HIT_AT = (1, 3, 5)
+MRR_DEPTH = 10
+
+
+@dataclass(frozen=True)
+class EvalQuestion:
+    id: str
+    question: str
+    answers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Miss:
+    """A question whose first passage is not a hit."""
+
+    id: str
+    question: str
+    rank: int | None  # 1-based rank of the first hit within MRR_DEPTH, None when absent
+    top_passage: str
+    top_citation: str
+
+
+@dataclass(frozen=True)
+class EvalReport:
+    mode: str
+    questions: int
+    hit_at: dict[int, float]  # k -> share of questions with a hit in the first k passages
+    mrr: float  # mean reciprocal rank of the first hit, 0 beyond MRR_DEPTH
+    median_passage_chars: float  # over every passage in the index
+    misses: list[Miss] = field(default_factory=list)
+
+    def summary(self) -> str:
+        hits = "  ".join(f"hit@{k} {v:.2f}" for k, v in self.hit_at.items())
+        return (
+            f"{self.mode}: {self.questions} questions  {hits}  MRR@{MRR_DEPTH} {self.mrr:.3f}  "
+            f"median passage {self.median_passage_chars:.0f} chars"
+        )
+
+
+def compact(text: str) -> str:
+    return "".join(text.split())
+
+
+def is_hit(text: str, answers: tuple[str, ...]) -> bool:
+    flat = compact(text)
+    return any(compact(answer) in flat for answer in answers)
+
+
+def load_questions(path: Path) -> list[EvalQuestion]:
+    """The answerable single-turn questions of a question file."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        raise QAError(f"无法读取问题文件 {path}：{error.strerror} (Cannot read question file {path})") from error
+    questions = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError as error:
+            raise QAError(f"{path}:{number}: not a JSON object ({error})") from error
+        if item.get("question") and item.get("answers"):
+            questions.append(EvalQuestion(str(item.get("id", number)), item["question"], tuple(item["answers"])))
+    return questions
+
+
+def evaluate(retriever: Retriever, questions: list[EvalQuestion], mode: str | None = None) -> EvalReport:
+    mode = mode or retriever.mode
+    first_hits: list[int | None] = []
+    misses = []
+    for item in questions:
+        passages = retriever.retrieve(item.question, k=MRR_DEPTH, mode=mode)
+        rank = next((i for i, p in enumerate(passages, 1) if is_hit(p.text, item.answers)), None)
+        first_hits.append(rank)
+        if rank != 1 and passages:
+            misses.append(Miss(item.id, item.question, rank, passages[0].text, passages[0].citation))
+    count = max(len(questions), 1)
+    return EvalReport(
+        mode=mode,
+        questions=len(questions),
+        hit_at={k: sum(1 for r in first_hits if r is not None and r <= k) / count for k in HIT_AT},
+        mrr=sum(1 / r for r in first_hits if r is not None) / count,
+        median_passage_chars=statistics.median(len(p.text) for p in retriever.passages) if retriever.passages else 0,
+        misses=misses,
+    )
+
+
+def evaluation_index(
+    documents_dir: Path,
+    *,
+    distractors: int = 0,
+    model: str,
+    settings: IndexSettings | None = None,
+    show_progress: bool = False,
+) -> Path:
+    """An index of the documents (plus distractors) in the cache, built only when stale."""
+    settings = settings or IndexSettings()
+    corpus = corpus_with_distractors(documents_dir, distractors) if distractors else Path(documents_dir)
+    key = json.dumps([str(Path(corpus).resolve()), model, settings.to_dict()], sort_keys=True)
+    index_dir = cache_root() / "eval-indexes" / hashlib.sha256(key.encode()).hexdigest()[:16]
+    if stale_reason(corpus, index_dir, model=model, settings=settings) is not None:
+        build_index(corpus, index_dir, model=model, settings=settings, show_progress=show_progress)
+    return index_dir

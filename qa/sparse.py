@@ -1,0 +1,117 @@
+"""Keyword retrieval: BM25 over words from the jieba segmenter (search mode).
+
+Dense vectors find paraphrases; BM25 finds the exact names, numbers and places a
+question mentions. The index is saved as plain bm25s files in a folder of its own.
+This module does not fuse scores; `qa.retriever` does.
+
+    >>> tokenize("华锦铝业一天能产出多少吨氧化铝？")
+    ['华锦', '铝业', '一天', '产出', '多少', '吨', '氧化', '化铝', '氧化铝']
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+# Function words carry no topic; a question's wording would otherwise outweigh its subject.
+STOPWORDS = frozenset(
+    [
+        "的",
+        "了",
+        "是",
+        "在",
+        "和",
+        "与",
+        "及",
+        "或",
+        "也",
+        "都",
+        "就",
+        "将",
+        "把",
+        "被",
+        "对",
+        "为",
+        "从",
+        "向",
+        "等",
+        "着",
+        "过",
+        "之",
+        "其",
+        "该",
+        "这",
+        "那",
+        "个",
+        "有",
+        "能",
+        "会",
+        "要",
+        "吗",
+        "呢",
+        "吧",
+        "啊",
+        "么",
+    ]
+)
+_WORD = re.compile(r"\w", re.UNICODE)
+_segmenter = None
+
+
+def _jieba():
+    global _segmenter
+    if _segmenter is None:
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        jieba.initialize()
+        _segmenter = jieba
+    return _segmenter
+
+
+def tokenize(text: str) -> list[str]:
+    """Search-mode words (overlapping: 清镇, 清镇市), lower-cased, without punctuation or function words."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    return [
+        token
+        for token in (t.strip() for t in _jieba().cut_for_search(text))
+        if token and _WORD.search(token) and token not in STOPWORDS
+    ]
+
+
+class SparseIndex:
+    """BM25 scores of every passage for a question."""
+
+    def __init__(self, bm25) -> None:
+        self._bm25 = bm25
+
+    @classmethod
+    def build(cls, texts: list[str]) -> SparseIndex:
+        import bm25s
+
+        bm25 = bm25s.BM25()
+        # An empty placeholder token keeps bm25s happy with passages that have no words.
+        bm25.index([tokenize(text) or [""] for text in texts], show_progress=False)
+        return cls(bm25)
+
+    def save(self, folder: Path) -> None:
+        self._bm25.save(str(folder), show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path) -> SparseIndex:
+        import bm25s
+
+        return cls(bm25s.BM25.load(str(folder), show_progress=False, verbosity=0))
+
+    def scores(self, question: str) -> np.ndarray:
+        """One BM25 score per passage, in passage_id order (zeros when no word matches)."""
+        tokens = tokenize(question)
+        if not tokens:
+            return np.zeros(self._bm25.scores["num_docs"], dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
