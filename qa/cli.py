@@ -16,6 +16,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from qa.answer import answer
 from qa.chunking import ChunkSettings
 from qa.embedding import configured_model
 from qa.errors import QAError
@@ -83,11 +84,14 @@ def _build(args: argparse.Namespace) -> int:
 
 def _ask(args: argparse.Namespace) -> int:
     retriever = Retriever.load(args.index, mode=args.mode)
-    passages = retriever.retrieve(args.question, k=args.k)
     if args.json:
+        passages = retriever.retrieve(args.question, k=args.k)
         print(json.dumps([p.to_json() for p in passages], ensure_ascii=False, indent=2))
         return 0
-    for number, passage in enumerate(passages, 1):
+    result = answer(args.question, k=args.k, retriever=retriever)
+    print(result.text)
+    print()
+    for number, passage in enumerate(result.passages, 1):
         print(f"[{number}] {passage.citation}  (score {passage.score:.3f})")
         print(passage.text)
         print()

@@ -20,6 +20,7 @@ from qa.embedding import Encoder, load_encoder
 from qa.errors import EmptyQuestionError, InvalidKError, InvalidModeError
 from qa.index import MANIFEST_FILE, LoadedIndex, load_index, read_manifest
 from qa.passage import Passage, StoredPassage
+from qa.sparse import SparseIndex
 from qa.vector_index import search
 
 DEFAULT_INDEX_DIR = "index"
@@ -79,6 +80,10 @@ class Retriever:
         index_dir = Path(index_dir) if index_dir is not None else default_index_dir()
         index = load_index(index_dir, expected_model=encoder.name if encoder is not None else None)
         return cls(index, encoder or load_encoder(index.manifest["model"]), mode)
+
+    @property
+    def sparse(self) -> SparseIndex:
+        return self._index.sparse
 
     @property
     def passages(self) -> list[StoredPassage]:

@@ -11,6 +11,7 @@ This module does not fuse scores; `qa.retriever` does.
 from __future__ import annotations
 
 import logging
+import math
 import re
 import unicodedata
 from pathlib import Path
@@ -85,11 +86,32 @@ def tokenize(text: str) -> list[str]:
     ]
 
 
+def content_words(text: str) -> list[str]:
+    """Distinct words in precise mode (one token a concept: 今天天气, not 今天/天天/天气/今天天气)."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    return [
+        token
+        for token in dict.fromkeys(t.strip() for t in _jieba().lcut(text))
+        if token and _WORD.search(token) and token not in STOPWORDS
+    ]
+
+
 class SparseIndex:
     """BM25 scores of every passage for a question."""
 
     def __init__(self, bm25) -> None:
         self._bm25 = bm25
+        self._document_frequency = np.diff(bm25.scores["indptr"])  # token id -> passages containing it
+
+    @property
+    def size(self) -> int:
+        return int(self._bm25.scores["num_docs"])
+
+    def idf(self, token: str) -> float:
+        """Inverse document frequency of a word; highest for a word no passage contains."""
+        token_id = self._bm25.vocab_dict.get(token)
+        frequency = int(self._document_frequency[token_id]) if token_id is not None else 0
+        return math.log(1 + (self.size - frequency + 0.5) / (frequency + 0.5))
 
     @classmethod
     def build(cls, texts: list[str]) -> SparseIndex:
@@ -113,5 +135,5 @@ class SparseIndex:
         """One BM25 score per passage, in passage_id order (zeros when no word matches)."""
         tokens = tokenize(question)
         if not tokens:
-            return np.zeros(self._bm25.scores["num_docs"], dtype=np.float32)
+            return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)

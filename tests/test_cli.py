@@ -35,12 +35,13 @@ def test_build_if_stale_skips_a_current_index(documents_dir: Path, tmp_path: Pat
     assert "up to date" in capsys.readouterr().out
 
 
-def test_ask_prints_citations(documents_dir: Path, tmp_path: Path, capsys, fake_model):
+def test_ask_prints_the_answer_above_the_cited_passages(documents_dir: Path, tmp_path: Path, capsys, fake_model):
     cli.main(["build", "--documents", str(documents_dir), "--index", str(tmp_path / "i")])
     capsys.readouterr()
-    cli.main(["ask", "规模以上工业企业", "--index", str(tmp_path / "i"), "-k", "1"])
-    out = capsys.readouterr().out
-    assert out.startswith("[1] 《说明》 · sub/note.md")
+    cli.main(["ask", "规模以上工业企业有多少家", "--index", str(tmp_path / "i"), "-k", "1"])
+    answer_line, _, passage_lines = capsys.readouterr().out.partition("\n\n")
+    assert answer_line == "清镇市规模以上工业企业数量达118家。[1]"
+    assert passage_lines.startswith("[1] 《说明》 · sub/note.md")
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from qa.answer import answer
 from qa.embedding import DEFAULT_MODEL
 from qa.evaluation import evaluate, evaluation_index, load_questions
 from qa.index import build_index
@@ -74,3 +75,39 @@ def test_cli_ask_json_against_the_real_index(real_index: Path):
     passages = json.loads(result.stdout)
     assert len(passages) == 5
     assert any("5月1日起全面入汛" in p["text"] for p in passages)
+
+
+def dev_items(name: str) -> list[dict]:
+    path = DEV_QUESTIONS.with_name(name)
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def contains_answer(text: str, answers: list[str]) -> bool:
+    return any("".join(a.split()) in "".join(text.split()) for a in answers)
+
+
+def test_answers_hold_the_answer_string_and_are_found(real_retriever: Retriever):
+    items = dev_items("dev_questions.jsonl")
+    results = [(item, answer(item["question"], retriever=real_retriever)) for item in items]
+    correct = [item["id"] for item, result in results if contains_answer(result.text, item["answers"])]
+    found = [item["id"] for item, result in results if result.found]
+    assert len(correct) / len(items) >= 0.85, sorted({i["id"] for i in items} - set(correct))
+    assert len(found) / len(items) >= 0.95
+    for item, result in results:
+        for sentence in result.sentences:  # extractive: every sentence is a sentence of a cited passage
+            assert any(sentence in p.text for p in result.passages[:3])
+
+
+def test_out_of_corpus_questions_are_not_found(real_retriever: Retriever):
+    out_of_corpus = [item for item in dev_items("dev_extra.jsonl") if not item.get("turns") and not item["answers"]]
+    not_found = [item["id"] for item in out_of_corpus if not answer(item["question"], retriever=real_retriever).found]
+    assert len(out_of_corpus) == 5 and len(not_found) >= 4
+
+
+def test_every_dev_dialogue_is_answered(real_retriever: Retriever):
+    for item in [item for item in dev_items("dev_extra.jsonl") if item.get("turns")]:
+        history: list[tuple[str, str]] = []
+        for turn in item["turns"]:
+            result = answer(turn, history, retriever=real_retriever)
+            history.append((turn, result.text))
+        assert contains_answer(result.text, item["answers"]), (item["id"], result.query, result.text)

@@ -1,0 +1,75 @@
+"""Extractive answers on a tiny index with the fake encoder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa.answer import NOT_FOUND, answer, answer_type_match
+from qa.errors import EmptyQuestionError
+from qa.index import build_index
+from qa.retriever import Retriever
+from qa.sentences import split_sentences
+
+
+@pytest.fixture
+def retriever(documents_dir: Path, tmp_path: Path, encoder) -> Retriever:
+    (documents_dir / "project.txt").write_text(
+        "## 产业园项目\n\n在清镇铝新材料产业园配套设施建设项目工地上，机器各司其职。"
+        "该项目总投资3.36亿元，今年一季度已完成投资6234万元。\n",
+        encoding="utf-8",
+    )
+    build_index(documents_dir, tmp_path / "index", encoder=encoder)
+    return Retriever.load(tmp_path / "index", encoder=encoder)
+
+
+def test_answer_is_a_verbatim_sentence_with_its_marker(retriever: Retriever):
+    result = answer("凹河村种了多少亩樱桃？", retriever=retriever)
+    assert result.found
+    assert result.text == "目前，凹河村共种植樱桃600亩，枇杷456亩，李子20亩。[1]"
+    assert result.sentences == ["目前，凹河村共种植樱桃600亩，枇杷456亩，李子20亩。"]
+    assert result.sentences[0] in result.passages[0].text  # [1] is passages[0]
+    assert result.query == result.question == "凹河村种了多少亩樱桃？"
+
+
+def test_a_sentence_that_names_its_subject_in_the_sentence_before_still_answers(retriever: Retriever):
+    result = answer("清镇铝新材料产业园配套设施建设项目总投资多少？", retriever=retriever)
+    assert result.text.startswith("该项目总投资3.36亿元")
+
+
+def test_a_follow_up_is_searched_with_the_question_it_follows(retriever: Retriever):
+    first = answer("凹河村种了多少亩樱桃？", retriever=retriever)
+    second = answer("枇杷呢？", history=[("凹河村种了多少亩樱桃？", first.text)], retriever=retriever)
+    assert second.query == "凹河村种了多少亩樱桃？ 枇杷"
+    assert "枇杷456亩" in second.text
+
+
+def test_a_question_the_documents_do_not_answer_is_not_found(retriever: Retriever):
+    result = answer("华为最新手机的价格是多少？", retriever=retriever)
+    assert not result.found
+    assert result.text == NOT_FOUND
+    assert result.passages  # the nearest passages are still shown
+
+
+def test_empty_question_is_refused(retriever: Retriever):
+    with pytest.raises(EmptyQuestionError):
+        answer("  ", retriever=retriever)
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "match"),
+    [
+        ("种了多少亩？", "共种植樱桃600亩。", 1.0),
+        ("种了多少亩？", "6月21日举行了活动。", 0.0),  # a date is not a quantity
+        ("从哪天起入汛？", "将从5月1日起全面入汛。", 1.0),
+        ("设在哪个站？", "花果园站青年志愿者服务中心投入使用。", 1.0),
+        ("为何如此？", "任何句子。", 0.5),
+    ],
+)
+def test_answer_type_match(question, sentence, match):
+    assert answer_type_match(question, sentence) == match
+
+
+def test_split_sentences_keeps_closing_quotes():
+    assert split_sentences("他说：“好。”然后走了。\n第二段") == ["他说：“好。”", "然后走了。", "第二段"]
