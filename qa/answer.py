@@ -29,7 +29,7 @@ from qa.sparse import SparseIndex, content_words, tokenize
 
 ANSWER_PASSAGES = 3  # sentences are taken from this many top passages
 MAX_SENTENCES = 2
-MIN_EVIDENCE = 0.45  # share of the question's rarity-weighted words in the best passage; docs/ANSWERS.md
+MIN_EVIDENCE = 0.55  # share of the question's rarity-weighted words around the best sentence; docs/ANSWERS.md
 TYPE_WEIGHT = 0.5
 RANK_WEIGHT = 0.1
 CONTEXT_WEIGHT = 0.3  # share of a sentence's coverage that may come from the sentence before it
@@ -111,15 +111,30 @@ def _question_words(query: str) -> list[str]:
     return [word for word in dict.fromkeys(tokenize(query)) if word not in QUESTION_WORDS]
 
 
+def _sentences_in_context(passages: list[Passage]) -> list[tuple[int, str, str]]:
+    """(passage rank, sentence, the sentence before it or "") for the top passages."""
+    found = []
+    for rank, passage in enumerate(passages[:ANSWER_PASSAGES]):
+        previous = ""
+        for sentence in split_sentences(passage.text):
+            found.append((rank, sentence, previous))
+            previous = sentence
+    return found
+
+
 def evidence(query: str, passages: list[Passage], sparse: SparseIndex) -> float:
-    """How much of the question the best of the top passages (with its title) covers, 0..1.
+    """How much of the question one sentence covers, read with its title and the sentence before, 0..1.
 
     Counted over precise-mode words, each weighted by its rarity in the index, so that a
-    missing subject ("GDP", "市长") weighs more than a missing common word.
+    missing subject ("GDP", "市长") weighs more than a missing common word; per sentence,
+    so that words scattered over a long passage do not add up to an answer.
     """
     words = [word for word in content_words(query) if word not in QUESTION_WORDS]
     return max(
-        (coverage(words, f"{p.title}{p.text}", sparse) for p in passages[:ANSWER_PASSAGES]),
+        (
+            coverage(words, f"{passages[rank].title}{previous}{sentence}", sparse)
+            for rank, sentence, previous in _sentences_in_context(passages)
+        ),
         default=0.0,
     )
 
@@ -144,20 +159,17 @@ def answer_type_match(question: str, sentence: str) -> float:
 
 def _score_sentences(question: str, words: list[str], passages: list[Passage], sparse: SparseIndex) -> list[_Scored]:
     scored = []
-    for rank, passage in enumerate(passages[:ANSWER_PASSAGES]):
-        previous = passage.title
-        for sentence in split_sentences(passage.text):
-            # "该项目总投资3.36亿元" names its subject in the sentence before it.
-            own = coverage(words, sentence, sparse)
-            in_context = coverage(words, f"{previous}\n{sentence}", sparse)
-            score = (
-                (1 - CONTEXT_WEIGHT) * own
-                + CONTEXT_WEIGHT * in_context
-                + TYPE_WEIGHT * answer_type_match(question, sentence)
-                + RANK_WEIGHT / (1 + rank)
-            )
-            scored.append(_Scored(score, sentence, rank))
-            previous = sentence
+    for rank, sentence, previous in _sentences_in_context(passages):
+        # "该项目总投资3.36亿元" names its subject in the sentence before it.
+        own = coverage(words, sentence, sparse)
+        in_context = coverage(words, f"{previous or passages[rank].title}\n{sentence}", sparse)
+        score = (
+            (1 - CONTEXT_WEIGHT) * own
+            + CONTEXT_WEIGHT * in_context
+            + TYPE_WEIGHT * answer_type_match(question, sentence)
+            + RANK_WEIGHT / (1 + rank)
+        )
+        scored.append(_Scored(score, sentence, rank))
     return sorted(scored, key=lambda item: item.score, reverse=True)
 
 

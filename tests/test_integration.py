@@ -61,6 +61,8 @@ def test_dev_set_meets_the_targets_among_1000_distractor_articles(tmp_path_facto
     misses = [(m.id, m.rank) for m in report.misses]
     assert report.hit_at[5] >= 0.95, misses
     assert report.hit_at[1] >= 0.85, misses
+    out_of_corpus = [i for i in dev_items("dev_extra.jsonl") if not i.get("turns") and not i["answers"]]
+    assert sum(not answer(i["question"], retriever=retriever).found for i in out_of_corpus) >= 4
 
 
 def test_cli_ask_json_against_the_real_index(real_index: Path):
