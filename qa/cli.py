@@ -22,6 +22,7 @@ from qa.embedding import configured_model
 from qa.errors import QAError
 from qa.evaluation import evaluate, evaluation_index, load_questions
 from qa.index import IndexSettings, build_index, stale_reason
+from qa.question import truncation_notice
 from qa.retriever import DEFAULT_MODE, MODES, Retriever, default_index_dir
 
 EXIT_USAGE = 2
@@ -89,6 +90,10 @@ def _ask(args: argparse.Namespace) -> int:
         print(json.dumps([p.to_json() for p in passages], ensure_ascii=False, indent=2))
         return 0
     result = answer(args.question, k=args.k, retriever=retriever)
+    if result.truncated:
+        print(truncation_notice())
+    if result.query != result.question:
+        print(f"（检索：{result.query}）")
     print(result.text)
     print()
     for number, passage in enumerate(result.passages, 1):

@@ -16,8 +16,11 @@ caption block. This module does not chunk or embed; `qa.chunking` does.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
+
+log = logging.getLogger(__name__)
 
 MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s*(.*?)\s*#*$")
 TERMINAL = "。！？!?；;…"
@@ -194,6 +197,9 @@ def split_articles(text: str, default_title: str = "") -> list[Article]:
             builders[-1].lines.append(line)
         i += 1
     articles = [_build(builder) for builder in builders]
+    for article in articles:
+        if not article.blocks:
+            log.info("heading without text below it, not indexed: %s", article.title)
     return [article for article in articles if article.blocks]
 
 
