@@ -83,7 +83,12 @@ class LoadedIndex:
 
 def passages_of(document: Document, settings: IndexSettings, first_id: int) -> tuple[int, list[StoredPassage]]:
     """(number of articles, passages) of one document, ids counting from `first_id`."""
-    articles = split_articles(document.text, default_title=Path(document.source).stem)
+    articles = []
+    for article in split_articles(document.text, default_title=Path(document.source).stem):
+        if article.blocks:
+            articles.append(article)
+        else:
+            log.info("%s: heading without text below it, not indexed: %s", document.source, article.title)
     passages = []
     for article in articles:
         for chunk in chunk_article(article, settings.chunks):

@@ -16,11 +16,8 @@ caption block. This module does not chunk or embed; `qa.chunking` does.
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass, field
-
-log = logging.getLogger(__name__)
 
 MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s*(.*?)\s*#*$")
 TERMINAL = "。！？!?；;…"
@@ -47,6 +44,7 @@ class Block:
 class Article:
     title: str
     blocks: list[Block] = field(default_factory=list)
+    sections: list[str] = field(default_factory=list)  # every section heading, also one with no text below
 
 
 @dataclass(frozen=True)
@@ -166,8 +164,8 @@ class _ArticleBuilder:
 def split_articles(text: str, default_title: str = "") -> list[Article]:
     """Split one page into its articles, each with its title and repaired blocks.
 
-    Text before the first heading becomes an article titled `default_title`.
-    Headings without a body (a column label such as "## 贵州发布") are dropped.
+    Text before the first heading becomes an article titled `default_title`. A heading
+    without a body (a column label such as "## 贵州发布") is an article without blocks.
     """
     builders: list[_ArticleBuilder] = []
     lines = _lines(text)
@@ -196,11 +194,7 @@ def split_articles(text: str, default_title: str = "") -> list[Article]:
                 builders.append(_ArticleBuilder(default_title))
             builders[-1].lines.append(line)
         i += 1
-    articles = [_build(builder) for builder in builders]
-    for article in articles:
-        if not article.blocks:
-            log.info("heading without text below it, not indexed: %s", article.title)
-    return [article for article in articles if article.blocks]
+    return [_build(builder) for builder in builders]
 
 
 @dataclass(frozen=True)
@@ -226,7 +220,9 @@ def _build(builder: _ArticleBuilder) -> Article:
         if isinstance(line, _SectionMarker):
             flush()
             section = line.text
+            article.sections.append(section)
         else:
             run.append(line)
     flush()
+    article.sections.extend(b.section for b in article.blocks if b.section and b.section not in article.sections)
     return article
