@@ -115,7 +115,7 @@ def _status(args: argparse.Namespace) -> int:
             f"built {status.manifest.get('built_at')}"
         )
     if status.problem is not None:
-        print(f"a full rebuild is needed: {status.problem}")
+        print(f"{'a full rebuild is needed' if status.manifest else 'no usable index'}: {status.problem}")
     print(
         f"{args.documents}: {len(status.added)} added, {len(status.changed)} changed, "
         f"{len(status.removed)} removed, {len(status.unchanged)} unchanged, {len(status.skipped)} skipped"

@@ -328,14 +328,10 @@ def build_index(
                 passages=counts["passages"],
                 seconds=time.perf_counter() - started,
             )
-        return _build(
-            documents_dir, index_dir, plan, previous, report, skipped_entries, encoder, settings, show_progress, started
-        )
+        return _build(plan, previous, report, skipped_entries, encoder, settings, show_progress, started)
 
 
 def _build(
-    documents_dir: Path,
-    index_dir: Path,
     plan: _Plan,
     previous: _Previous | None,
     report: BuildReport,
@@ -355,7 +351,7 @@ def _build(
             entries[source] = {"sha256": fresh[source].sha256, "articles": articles, "passages": len(document_passages)}
             origin.extend([-1] * len(document_passages))
         else:
-            assert previous is not None  # an unchanged document has a previous index
+            assert previous is not None  # documents are kept unchanged only from a previous index
             old = previous.passages.get(source, [])
             document_passages = [replace(p, passage_id=len(passages) + i) for i, p in enumerate(old)]
             entries[source] = previous.manifest["documents"][source]
@@ -390,7 +386,7 @@ def _build(
         "documents": entries,
         "skipped": skipped_entries,
     }
-    _write_atomically(index_dir, faiss_index, sparse, passages, manifest, vectors=vectors)
+    _write_atomically(report.index_dir, faiss_index, sparse, passages, manifest, vectors=vectors)
     return replace(
         report,
         articles=article_count,

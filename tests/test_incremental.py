@@ -183,3 +183,17 @@ def test_cli_second_builder_exits_2_with_one_line(documents_dir: Path, tmp_path:
         assert cli.main(["build", "--documents", str(documents_dir), "--index", str(tmp_path / "i")]) == 2
     err = capsys.readouterr().err
     assert "Another build" in err and err.count("\n") == 1
+
+
+@pytest.mark.integration
+def test_real_model_incremental_build_finds_a_new_gb18030_document(seeds: Path, tmp_path: Path):
+    from qa.embedding import load_encoder
+
+    encoder = load_encoder()  # m3e-small, loaded once for both builds
+    index_dir = tmp_path / "index"
+    first = build_index(seeds, index_dir, encoder=encoder)
+    (seeds / "暗流镇.txt").write_bytes("## 暗流镇自建房安全排查\n\n暗流镇共排查农村自建房5511栋。\n".encode("gb18030"))
+    second = build_index(seeds, index_dir, encoder=encoder)
+    assert (second.added, second.unchanged, second.passages) == (1, 2, first.passages + second.embedded)
+    best = Retriever.load(index_dir, encoder=encoder).retrieve("暗流镇排查了多少栋农村自建房？", k=1)[0]
+    assert best.source == "暗流镇.txt" and "5511栋" in best.text
