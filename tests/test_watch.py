@@ -6,6 +6,7 @@ import threading
 import time
 from pathlib import Path
 
+from qa import cli
 from qa.index import BuildReport, read_manifest
 from qa.watch import watch
 
@@ -44,3 +45,18 @@ def test_watch_builds_then_follows_additions_and_deletions(documents_dir: Path, 
         stop.set()
         thread.join(timeout=10)
     assert not thread.is_alive()
+
+
+def test_cli_build_watch_and_watch_follow_the_folder(monkeypatch, tmp_path: Path, capsys):
+    calls = []
+
+    def fake_watch(documents_dir, index_dir, **options):
+        calls.append((documents_dir, index_dir, options["settle"]))
+        raise KeyboardInterrupt  # Ctrl-C ends watching with exit code 0
+
+    monkeypatch.setattr("qa.cli.watch", fake_watch)
+    folder = ["--documents", str(tmp_path / "d"), "--index", str(tmp_path / "i")]
+    assert cli.main(["watch", *folder, "--settle", "0.5"]) == 0
+    assert cli.main(["build", "--watch", *folder]) == 0
+    assert calls == [(tmp_path / "d", tmp_path / "i", 0.5), (tmp_path / "d", tmp_path / "i", 2.0)]
+    assert "watching" in capsys.readouterr().out
