@@ -38,12 +38,12 @@ def decode_text(data: bytes) -> str:
     """
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    if not data.startswith((b"\xff\xfe", b"\xfe\xff")) and len(CONTROL.findall(data)) > MAX_CONTROL_SHARE * len(data):
+        raise UnreadableError("binary file, not text")  # NUL and other control bytes; UTF-16 has a BOM
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    if not data.startswith((b"\xff\xfe", b"\xfe\xff")) and len(CONTROL.findall(data)) > MAX_CONTROL_SHARE * len(data):
-        raise UnreadableError("binary file, not text")
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
@@ -93,12 +93,13 @@ def docx_text(data: bytes) -> str:
 def pdf_pages(data: bytes) -> list[str]:
     """The text layer of each page, page 1 first ("" for a page without text)."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise UnreadableError("encrypted PDF")
         return [page.extract_text() or "" for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, TypeError) as error:
-        raise UnreadableError(f"not a readable PDF ({error})") from error
+    except UnreadableError:
+        raise
+    except Exception as error:  # damaged PDFs make pypdf raise many kinds: PdfReadError, struct.error, ...
+        raise UnreadableError(f"not a readable PDF ({type(error).__name__}: {error})") from error

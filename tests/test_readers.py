@@ -144,3 +144,20 @@ def test_bad_files_are_skipped_with_one_warning_each(documents_dir: Path, tmp_pa
     again = build_index(documents_dir, tmp_path / "index", encoder=encoder)  # known skips are not read again
     assert again.up_to_date and again.skipped == 7
     assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 7
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        ("nul.txt", b"abc\x00\x00\x00def\x00" * 50, "binary file"),  # valid UTF-8, still not text
+        ("broken.pdf", b"%PDF-1.4\nnot really a pdf", "not a readable PDF"),
+        ("broken.docx", b"PK\x03\x04 not a zip", "not a readable .docx"),
+    ],
+)
+def test_damaged_files_get_a_reason(tmp_path: Path, name: str, data: bytes, reason: str):
+    from qa.errors import DocumentReadError
+
+    (tmp_path / name).write_bytes(data)
+    with pytest.raises(DocumentReadError) as error:
+        read_document(tmp_path / name, tmp_path)
+    assert reason in error.value.reason
