@@ -19,7 +19,7 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from qa.errors import QAError
+from qa.errors import NoDocumentsError, QAError
 from qa.index import BuildReport, build_index
 
 log = logging.getLogger(__name__)
@@ -65,8 +65,11 @@ def watch(
 
     build_options are passed to `build_index` (encoder, model, settings, show_progress).
     A build that fails with a QAError (an emptied folder, a lock held too long) is
-    reported to `on_error` and watching goes on.
+    reported to `on_error` and watching goes on. Raises NoDocumentsError when the
+    folder does not exist.
     """
+    if not Path(documents_dir).is_dir():
+        raise NoDocumentsError(documents_dir)
     stop = stop or threading.Event()
     changes = _Changes()
     observer = Observer()
