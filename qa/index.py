@@ -39,6 +39,7 @@ from qa.chunking import ChunkSettings, chunk_article
 from qa.documents import Document, SkippedFile, read_document, scan_documents
 from qa.embedding import Encoder, configured_model, load_encoder
 from qa.errors import DocumentReadError, IndexMismatchError, IndexNotFoundError, NoDocumentsError
+from qa.integrity import file_digests, integrity_problem
 from qa.layout import split_articles
 from qa.lock import index_lock
 from qa.passage import StoredPassage
@@ -48,7 +49,7 @@ from qa.vector_index import make_vector_index
 log = logging.getLogger(__name__)
 
 FORMAT = "qa-index"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: manifest keeps the sha256 of every file
 FAISS_FILE = "faiss.index"
 VECTORS_FILE = "vectors.npy"
 PASSAGES_FILE = "passages.jsonl"
@@ -258,6 +259,9 @@ def _previous_index(index_dir: Path, model: str, settings: IndexSettings) -> tup
     problem = _manifest_problem(manifest, model, settings)
     if problem is not None:
         return None, problem
+    problem = integrity_problem(index_dir, manifest.get("files", {}))
+    if problem is not None:
+        return None, f"the previous index cannot be reused: {problem}"
     try:
         passages = _read_passages(index_dir)
         vectors = np.load(index_dir / VECTORS_FILE, allow_pickle=False)
@@ -421,6 +425,7 @@ def _write_atomically(
             if (index_dir / kept).is_file():
                 shutil.copy2(index_dir / kept, staging / kept)
         # The manifest goes last: a folder without one is never taken for an index.
+        manifest = {**manifest, "files": file_digests(staging, skip=KEPT_FILES)}
         (staging / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
         for path in staging.rglob("*"):
             if path.is_file():
@@ -538,6 +543,11 @@ def _load_once(index_dir: Path, expected_model: str | None) -> LoadedIndex:
         raise IndexMismatchError(
             index_dir, f"it was built with model {manifest.get('model')!r}, not {expected_model!r}"
         )
+    # FAISS reads a damaged file without complaint: check every file it and we read first.
+    served = {name: digest for name, digest in manifest.get("files", {}).items() if name != VECTORS_FILE}
+    problem = integrity_problem(index_dir, served)
+    if problem is not None:
+        raise IndexMismatchError(index_dir, problem)
     try:
         vectors = faiss.read_index(str(index_dir / FAISS_FILE))
         sparse = SparseIndex.load(index_dir / SPARSE_DIR)
