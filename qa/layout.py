@@ -150,6 +150,7 @@ class _ArticleBuilder:
                 open_paragraph = _join(open_paragraph, line.text)
             elif _is_section_heading(line, following):
                 section = line.text
+                article.sections.append(section)
                 continue
             else:
                 open_paragraph = line.text
@@ -212,7 +213,9 @@ def _build(builder: _ArticleBuilder) -> Article:
         if run:
             part = _ArticleBuilder(builder.title)
             part.lines = list(run)
-            for block in part.build().blocks:
+            built = part.build()
+            article.sections.extend(built.sections)
+            for block in built.blocks:
                 article.blocks.append(Block(block.text, block.section or section, block.kind))
             run.clear()
 
@@ -224,5 +227,4 @@ def _build(builder: _ArticleBuilder) -> Article:
         else:
             run.append(line)
     flush()
-    article.sections.extend(b.section for b in article.blocks if b.section and b.section not in article.sections)
     return article
