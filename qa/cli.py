@@ -18,7 +18,7 @@ from pathlib import Path
 
 from qa.answer import answer
 from qa.chunking import ChunkSettings
-from qa.embedding import configured_model
+from qa.embedding import ENCODER_KINDS, configured_model
 from qa.errors import QAError
 from qa.evaluation import evaluate, evaluation_index, load_questions
 from qa.index import IndexSettings, build_index, stale_reason
@@ -42,6 +42,12 @@ def _parser() -> argparse.ArgumentParser:
         "--model", default=None, help="sentence-transformers name or path (default: $QA_MODEL or m3e-small)"
     )
     build.add_argument("--if-stale", action="store_true", help="do nothing when the index matches the documents")
+    build.add_argument(
+        "--encoder",
+        choices=ENCODER_KINDS,
+        default=None,
+        help="embedding path (default: $QA_ENCODER, else onnx-int8 when onnxruntime is installed, else torch)",
+    )
 
     ask = commands.add_parser("ask", help="print the passages that answer a question")
     ask.add_argument("question")
@@ -77,7 +83,7 @@ def _build(args: argparse.Namespace) -> int:
             print(f"index {index_dir} is up to date")
             return 0
         print(f"rebuilding {index_dir}: {reason}")
-    report = build_index(args.documents, index_dir, model=model, show_progress=True)
+    report = build_index(args.documents, index_dir, model=model, encoder_kind=args.encoder, show_progress=True)
     print(report.summary())
     return 0
 

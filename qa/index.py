@@ -28,7 +28,7 @@ import faiss
 
 from qa.chunking import ChunkSettings, chunk_article
 from qa.documents import Document, read_documents
-from qa.embedding import Encoder, load_encoder
+from qa.embedding import Encoder, kind_of, load_encoder
 from qa.errors import IndexMismatchError, IndexNotFoundError
 from qa.layout import split_articles
 from qa.passage import StoredPassage
@@ -99,13 +99,14 @@ def build_index(
     *,
     encoder: Encoder | None = None,
     model: str | None = None,
+    encoder_kind: str | None = None,
     settings: IndexSettings = IndexSettings(),
     show_progress: bool = False,
 ) -> BuildReport:
     """Read, repair, chunk and embed every document, then swap the new index in."""
     started = time.perf_counter()
     documents = read_documents(documents_dir)
-    encoder = encoder or load_encoder(model)
+    encoder = encoder or load_encoder(model, encoder_kind)
     passages: list[StoredPassage] = []
     document_entries: dict[str, dict[str, Any]] = {}
     article_count = 0
@@ -127,6 +128,7 @@ def build_index(
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "model": encoder.name,
+        "encoder": kind_of(encoder),
         "dimension": encoder.dimension,
         "index_type": index_type,
         "settings": settings.to_dict(),
