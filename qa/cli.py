@@ -21,7 +21,7 @@ from pathlib import Path
 
 from qa.answer import answer
 from qa.chunking import ChunkSettings
-from qa.embedding import configured_model
+from qa.embedding import ENCODER_KINDS, configured_model
 from qa.errors import QAError
 from qa.evaluation import evaluate, evaluation_index, load_questions
 from qa.index import BuildReport, IndexSettings, build_index, index_status, stale_reason
@@ -44,6 +44,12 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--if-stale", action="store_true", help="do nothing when the index matches the documents")
     build.add_argument("--watch", action="store_true", help="then follow the folder, as `qa watch`")
     build.add_argument("--settle", type=float, default=SETTLE, help=argparse.SUPPRESS)
+    build.add_argument(
+        "--encoder",
+        choices=ENCODER_KINDS,
+        default=None,
+        help="embedding path (default: $QA_ENCODER, else onnx-int8 when onnxruntime is installed, else torch)",
+    )
 
     status = commands.add_parser("status", help="show what the index holds and which documents differ from it")
     _folder_options(status)
@@ -95,12 +101,14 @@ def _build(args: argparse.Namespace) -> int:
     if args.watch:
         return _watch(args)
     if args.if_stale:
-        reason = stale_reason(args.documents, index_dir, model=model)
+        reason = stale_reason(args.documents, index_dir, model=model, encoder_kind=args.encoder)
         if reason is None:
             print(f"index {index_dir} is up to date")
             return 0
         print(f"updating {index_dir}: {reason}")
-    report = build_index(args.documents, index_dir, model=model, show_progress=True, full=args.full)
+    report = build_index(
+        args.documents, index_dir, model=model, encoder_kind=args.encoder, show_progress=True, full=args.full
+    )
     print(report.summary())
     return 0
 

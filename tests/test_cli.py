@@ -12,8 +12,8 @@ from qa import cli
 
 @pytest.fixture
 def fake_model(monkeypatch: pytest.MonkeyPatch, encoder):
-    monkeypatch.setattr("qa.index.load_encoder", lambda model=None: encoder)
-    monkeypatch.setattr("qa.retriever.load_encoder", lambda model=None: encoder)
+    monkeypatch.setattr("qa.index.load_encoder", lambda model=None, kind=None: encoder)
+    monkeypatch.setattr("qa.retriever.load_encoder", lambda model=None, kind=None: encoder)
 
 
 def test_build_then_ask_json(documents_dir: Path, tmp_path: Path, capsys, fake_model):

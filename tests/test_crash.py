@@ -61,7 +61,7 @@ def test_a_question_asked_during_a_rebuild_is_answered_from_the_old_index(
 ):
     index_dir = tmp_path / "index"
     build_index(documents_dir, index_dir, encoder=encoder)
-    monkeypatch.setattr("qa.retriever.load_encoder", lambda model: encoder)
+    monkeypatch.setattr("qa.retriever.load_encoder", lambda *args, **kwargs: encoder)
     monkeypatch.setattr("qa.retriever._encoders", {})  # keep the process-wide model cache clean for other tests
     live = LiveRetriever(index_dir)
     assert "600亩" in live.retrieve(QUESTION, k=1)[0].text

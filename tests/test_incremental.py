@@ -165,7 +165,7 @@ def test_status_lists_differences_without_changing_anything(documents_dir: Path,
 
 def test_cli_build_prints_the_summary_and_full_rebuilds(documents_dir: Path, tmp_path: Path, capsys, monkeypatch):
     encoder = CountingEncoder()
-    monkeypatch.setattr("qa.index.load_encoder", lambda model=None: encoder)
+    monkeypatch.setattr("qa.index.load_encoder", lambda *args, **kwargs: encoder)
     argv = ["build", "--documents", str(documents_dir), "--index", str(tmp_path / "i"), "--model", encoder.name]
     assert cli.main(argv) == 0
     assert "2 added, 0 changed, 0 removed, 0 unchanged" in capsys.readouterr().out
@@ -178,7 +178,7 @@ def test_cli_build_prints_the_summary_and_full_rebuilds(documents_dir: Path, tmp
 
 def test_cli_second_builder_exits_2_with_one_line(documents_dir: Path, tmp_path: Path, capsys, monkeypatch):
     monkeypatch.setattr("qa.lock.LOCK_WAIT", 0.2)
-    monkeypatch.setattr("qa.index.load_encoder", lambda model=None: BigramEncoder())
+    monkeypatch.setattr("qa.index.load_encoder", lambda *args, **kwargs: BigramEncoder())
     with index_lock(tmp_path / "i"):
         assert cli.main(["build", "--documents", str(documents_dir), "--index", str(tmp_path / "i")]) == 2
     err = capsys.readouterr().err

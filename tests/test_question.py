@@ -80,7 +80,7 @@ def test_huge_k_is_clamped(retriever: Retriever):
 )
 def test_cli_refuses_bad_input_in_one_line(argv, message, documents_dir, tmp_path, capsys, monkeypatch, encoder):
     build_index(documents_dir, tmp_path / "index", encoder=encoder)
-    monkeypatch.setattr("qa.retriever.load_encoder", lambda model=None: encoder)
+    monkeypatch.setattr("qa.retriever.load_encoder", lambda *args, **kwargs: encoder)
     assert cli.main(["ask", *argv, "--index", str(tmp_path / "index")]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
@@ -88,6 +88,6 @@ def test_cli_refuses_bad_input_in_one_line(argv, message, documents_dir, tmp_pat
 
 def test_cli_shows_a_notice_for_a_cut_question(documents_dir, tmp_path, capsys, monkeypatch, encoder):
     build_index(documents_dir, tmp_path / "index", encoder=encoder)
-    monkeypatch.setattr("qa.retriever.load_encoder", lambda model=None: encoder)
+    monkeypatch.setattr("qa.retriever.load_encoder", lambda *args, **kwargs: encoder)
     assert cli.main(["ask", "凹河村种了多少亩樱桃？" + "。" * 5000, "--index", str(tmp_path / "index")]) == 0
     assert capsys.readouterr().out.startswith(f"（问题超过 {MAX_QUESTION_CHARS} 字")

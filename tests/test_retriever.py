@@ -57,7 +57,7 @@ def test_module_level_retrieve_loads_the_default_index_once(
     build_index(documents_dir, index_dir, encoder=encoder)
     monkeypatch.setenv("QA_INDEX", str(index_dir))
     loads = []
-    monkeypatch.setattr("qa.retriever.load_encoder", lambda model: loads.append(model) or encoder)
+    monkeypatch.setattr("qa.retriever.load_encoder", lambda model, kind=None: loads.append(model) or encoder)
     first = qa.retrieve("规模以上工业企业数量", k=1)
     second = qa.retrieve("规模以上工业企业数量", k=1)
     assert first == second and "118家" in first[0].text
@@ -73,7 +73,7 @@ def test_info_reports_what_is_indexed(retriever: Retriever):
 def test_live_retriever_follows_a_rebuild(documents_dir: Path, tmp_path: Path, encoder, monkeypatch):
     index_dir = tmp_path / "live"
     build_index(documents_dir, index_dir, encoder=encoder)
-    monkeypatch.setattr("qa.retriever.load_encoder", lambda model: encoder)
+    monkeypatch.setattr("qa.retriever.load_encoder", lambda model, kind=None: encoder)
     live = LiveRetriever(index_dir)
     before = live.current()
     assert live.current() is before  # nothing changed: no reload
