@@ -390,8 +390,8 @@ def _build(
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "model": report.model,
-        "encoder": report.encoder,
+        "model": encoder.name if encoder is not None else report.model,
+        "encoder": kind_of(encoder) if encoder is not None else report.encoder,
         "dimension": dimension,
         "index_type": index_type,
         "settings": settings.to_dict(),
