@@ -26,7 +26,7 @@ from qa.passage import Passage
 from qa.question import prepare_question
 from qa.retriever import LiveRetriever, Retriever, live_retriever
 from qa.sentences import split_sentences
-from qa.sparse import SparseIndex, content_words, tokenize
+from qa.sparse import QUESTION_WORDS, SparseIndex, content_words, tokenize
 
 ANSWER_PASSAGES = 3  # sentences are taken from this many top passages
 MAX_SENTENCES = 2
@@ -36,39 +36,6 @@ RANK_WEIGHT = 0.1
 CONTEXT_WEIGHT = 0.3  # share of a sentence's coverage that may come from the sentence before it
 NOT_FOUND = "文档中没有找到这个问题的答案。以下是最接近的段落，仅供参考。"
 
-# Words that say what is asked, not what it is about.
-QUESTION_WORDS = frozenset(
-    [
-        "多少",
-        "几",
-        "什么",
-        "时候",
-        "哪",
-        "哪些",
-        "哪里",
-        "哪儿",
-        "哪个",
-        "哪家",
-        "哪天",
-        "哪年",
-        "哪一年",
-        "谁",
-        "怎么",
-        "怎么样",
-        "如何",
-        "为什么",
-        "是否",
-        "吗",
-        "呢",
-        "何时",
-        "多大",
-        "多远",
-        "多长",
-        "多高",
-        "多久",
-        "一年",
-    ]
-)
 # A quantity, not a date: "300余份", "29%", "8.4亿元", "两万人", but not "6月21日" or "2024年".
 NUMBER = r"\d+(?:\.\d+)?(?![\d.]|[年月日号])|[一二两三四五六七八九十百千万亿]+[个家亩栋支件次倍成名人户场项所座万亿元]"
 ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (

@@ -57,7 +57,7 @@ SPARSE_DIR = "bm25"
 MANIFEST_FILE = "manifest.json"
 KEPT_FILES = ("README.md",)  # committed files inside the index folder, carried over on a swap
 # The code that turns a file into passages: when it changes, old passages may differ from new ones.
-PIPELINE_MODULES = ("documents", "readers", "layout", "chunking", "passage")
+PIPELINE_MODULES = ("documents", "readers", "layout", "chunking", "passage", "sparse")
 LOAD_ATTEMPTS = 3  # a load that overlaps a swap is tried again
 
 
@@ -242,7 +242,9 @@ def _manifest_problem(manifest: dict[str, Any], model: str, kind: str, settings:
         changes = ", ".join(f"{key} {old.get(key)} -> {new.get(key)}" for key in new if old.get(key) != new.get(key))
         return f"the chunking settings changed ({changes or 'unknown keys'})"
     if manifest.get("pipeline") != pipeline_fingerprint():
-        return "the code that reads and cuts documents changed (qa/documents, readers, layout, chunking, passage)"
+        return (
+            "the code that reads and cuts documents changed (qa/documents, readers, layout, chunking, passage, sparse)"
+        )
     return None
 
 

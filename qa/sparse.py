@@ -61,6 +61,42 @@ STOPWORDS = frozenset(
         "么",
     ]
 )
+# Words that say what is asked, not what it is about. They are also taught to the
+# segmenter, so that "哪天起" splits as 哪天 + 起, not 哪 + 天起.
+QUESTION_WORDS = frozenset(
+    [
+        "多少",
+        "几",
+        "什么",
+        "时候",
+        "什么时候",
+        "哪",
+        "哪些",
+        "哪里",
+        "哪儿",
+        "哪个",
+        "哪家",
+        "哪天",
+        "哪年",
+        "哪一年",
+        "哪一天",
+        "谁",
+        "怎么",
+        "怎么样",
+        "如何",
+        "为什么",
+        "是否",
+        "吗",
+        "呢",
+        "何时",
+        "多大",
+        "多远",
+        "多长",
+        "多高",
+        "多久",
+        "一年",
+    ]
+)
 _WORD = re.compile(r"\w", re.UNICODE)
 _segmenter = None
 
@@ -72,8 +108,16 @@ def _jieba():
 
         jieba.setLogLevel(logging.WARNING)
         jieba.initialize()
+        for word in QUESTION_WORDS:
+            if len(word) > 1:
+                jieba.add_word(word)
         _segmenter = jieba
     return _segmenter
+
+
+def _is_function_word(token: str) -> bool:
+    """A stopword, or one repeated ("啊啊啊", which jieba keeps as one word)."""
+    return token in STOPWORDS or (len(set(token)) == 1 and token[0] in STOPWORDS)
 
 
 def tokenize(text: str) -> list[str]:
@@ -82,7 +126,7 @@ def tokenize(text: str) -> list[str]:
     return [
         token
         for token in (t.strip() for t in _jieba().cut_for_search(text))
-        if token and _WORD.search(token) and token not in STOPWORDS
+        if token and _WORD.search(token) and not _is_function_word(token)
     ]
 
 
@@ -92,7 +136,7 @@ def content_words(text: str) -> list[str]:
     return [
         token
         for token in dict.fromkeys(t.strip() for t in _jieba().lcut(text))
-        if token and _WORD.search(token) and token not in STOPWORDS
+        if token and _WORD.search(token) and not _is_function_word(token)
     ]
 
 

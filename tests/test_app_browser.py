@@ -17,6 +17,7 @@ import pytest
 
 from qa.answer import answer
 from qa.index import build_index
+from qa.question import truncation_notice
 from qa.retriever import Retriever
 from tests.conftest import DEV_QUESTIONS, DOCUMENTS
 from tests.test_app import running_app
@@ -130,7 +131,7 @@ def test_a_question_with_html_is_shown_as_text(page):
 
 def test_a_long_question_is_cut_with_a_notice(page):
     text = ask(page, "贵州省从哪天起全面入汛？" + "啊" * 10_000)
-    assert text.startswith("（问题过长，只使用了前 1000 个字符。）")
+    assert text.startswith(truncation_notice())
     assert "5月1日起全面入汛" in text
 
 
