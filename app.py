@@ -1,8 +1,10 @@
-"""The web chat: ask a question, get the passages that answer it, with their sources.
+"""The web chat: ask a question, get a short answer and the passages it cites.
 
-    python app.py [--host 127.0.0.1] [--port 7860] [--index DIR]
+    python app.py [--host 127.0.0.1] [--port 7860] [--index DIR] [--documents DIR]
 
-Wiring only: retrieval and formatting live in `qa/`.
+Environment: QA_HOST, QA_PORT, QA_INDEX, QA_DOCUMENTS (flags win). API endpoints for
+programs: `/chat` (message, k -> the reply as markdown) and `/retrieve` (question, k -> a
+JSON list of passages). Wiring only: retrieval, formatting and escaping live in `qa/`.
 """
 
 from __future__ import annotations
@@ -10,42 +12,107 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+from pathlib import Path
+from typing import Any
 
 import gradio as gr
 
-from qa.chat import format_reply
+from qa.chat import (
+    EXAMPLE_QUESTIONS,
+    cited_passages,
+    describe_index,
+    escape_text,
+    format_build_report,
+    reply,
+    shown_question,
+)
+from qa.embedding import configured_model
 from qa.errors import QAError
+from qa.index import build_index
 from qa.retriever import default_index_dir, live_retriever
 
 log = logging.getLogger("qa.app")
 
+CHAT_CONCURRENCY = 4  # questions answered at once; more wait in the queue
+QUEUE_SIZE = 64
 
-def make_app(index_dir: str) -> gr.ChatInterface:
-    retriever = live_retriever(index_dir)
 
-    def respond(message: str, history: list) -> str:
+def make_app(index_dir: str | Path, documents_dir: str | Path = "documents") -> gr.Blocks:
+    retriever = live_retriever(index_dir)  # loaded once, shared by every session, follows rebuilds
+
+    def chat(message: str, k: int = 5, history: list[str] | None = None) -> str:
+        """The reply to `message`; `history` holds the user's earlier questions, for follow-ups."""
+        return reply(retriever, message, k, history)
+
+    def respond(
+        message: str, shown: list[dict[str, Any]], k: int, asked: list[str]
+    ) -> tuple[str, list[dict[str, Any]], list[str]]:
+        turn = [
+            {"role": "user", "content": shown_question(message)},
+            {"role": "assistant", "content": chat(message, k, asked)},
+        ]
+        return "", [*shown, *turn], [*asked, message] if isinstance(message, str) and message.strip() else asked
+
+    def retrieve(question: str, k: int = 5) -> list[dict[str, Any]]:
         try:
-            return format_reply(retriever.retrieve(message, k=5))
+            return cited_passages(retriever, question, k)
         except QAError as error:
-            return str(error)
+            raise gr.Error(str(error)) from None
 
-    return gr.ChatInterface(
-        respond,
-        title="清镇文档问答",
-        description="Question answering over Chinese documents, with cited passages",
-        examples=["清镇市一季度工业投资完成了多少？", "贵州省2024年从哪天起全面入汛？"],
-        api_name="chat",
-    )
+    def rebuild(progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[str, str]:  # noqa: B008 (how Gradio asks)
+        try:
+            report = build_index(Path(documents_dir), Path(index_dir), model=configured_model(), show_progress=True)
+        except QAError as error:
+            return escape_text(str(error)), describe_index(retriever)
+        return format_build_report(report), describe_index(retriever)
+
+    with gr.Blocks(title="清镇文档问答", analytics_enabled=False) as app:
+        gr.Markdown("# 清镇文档问答\nQuestion answering over Chinese documents, with cited passages")
+        with gr.Row():
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(label="对话", height=560, allow_tags=False, sanitize_html=True, elem_id="chat")
+                asked = gr.State([])  # this session's questions as typed, for follow-ups
+                question = gr.Textbox(
+                    placeholder="输入问题，按回车发送", show_label=False, submit_btn="提问", elem_id="question"
+                )
+                gr.ClearButton([chatbot, question, asked], value="清空对话")
+            with gr.Column(scale=1):
+                k = gr.Slider(1, 10, value=5, step=1, label="引用段落数 k")
+                gr.Examples(EXAMPLE_QUESTIONS, inputs=[question], label="示例问题（点击填入）")
+                with gr.Accordion("索引信息", open=True):
+                    info = gr.Markdown(describe_index(retriever), elem_id="index-info")
+                    rebuild_button = gr.Button("重建索引", variant="secondary")
+                    rebuild_status = gr.Markdown(elem_id="rebuild-status")
+        question.submit(
+            respond,
+            [question, chatbot, k, asked],
+            [question, chatbot, asked],
+            api_visibility="private",
+            concurrency_id="chat",
+            concurrency_limit=CHAT_CONCURRENCY,
+        )
+        gr.api(chat, api_name="chat", concurrency_id="chat", concurrency_limit=CHAT_CONCURRENCY)
+        rebuild_button.click(
+            rebuild, outputs=[rebuild_status, info], api_name="rebuild", concurrency_limit=1, show_progress="full"
+        )
+        app.load(lambda: describe_index(retriever), outputs=info, api_visibility="private")
+        gr.api(retrieve, api_name="retrieve", concurrency_id="chat", concurrency_limit=CHAT_CONCURRENCY)
+    return app
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="清镇文档问答 web chat")
-    parser.add_argument("--host", default=os.environ.get("QA_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("QA_PORT", "7860")))
-    parser.add_argument("--index", default=str(default_index_dir()))
-    args = parser.parse_args()
+    parser.add_argument("--host", default=os.environ.get("QA_HOST", "127.0.0.1"), help="default: $QA_HOST or 127.0.0.1")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("QA_PORT", "7860")), help="default: 7860")
+    parser.add_argument("--index", default=str(default_index_dir()), help="index folder (default: $QA_INDEX or index)")
+    parser.add_argument(
+        "--documents", default=os.environ.get("QA_DOCUMENTS", "documents"), help="documents folder, for rebuilds"
+    )
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
-    make_app(args.index).queue(default_concurrency_limit=4).launch(server_name=args.host, server_port=args.port)
+    app = make_app(args.index, args.documents)
+    app.queue(default_concurrency_limit=CHAT_CONCURRENCY, max_size=QUEUE_SIZE)  # shared by /chat and /retrieve
+    app.launch(server_name=args.host, server_port=args.port)
 
 
 if __name__ == "__main__":

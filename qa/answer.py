@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from qa.followup import resolve_followup
 from qa.generation import GenerationConfig, generate_answer
 from qa.passage import Passage
-from qa.retriever import LiveRetriever, Retriever, check_question, live_retriever
+from qa.question import prepare_question
+from qa.retriever import LiveRetriever, Retriever, live_retriever
 from qa.sentences import split_sentences
 from qa.sparse import SparseIndex, content_words, tokenize
 
@@ -94,10 +95,11 @@ class Answer:
     text: str  # the answer with [n] markers, or NOT_FOUND
     passages: list[Passage]  # cited passages first, in marker order, then the other retrieved ones
     found: bool  # False when the documents do not hold an answer
-    query: str  # what was searched: the question, or its standalone form for a follow-up
+    query: str  # the question as typed, or the standalone query searched for a follow-up
     question: str
     sentences: list[str] = field(default_factory=list)  # the verbatim sentences of an extractive answer
     generated: bool = False  # True when a configured language model wrote `text` (and it passed the checks)
+    truncated: bool = False  # the question was cut to MAX_QUESTION_CHARS before searching
 
 
 @dataclass(frozen=True)
@@ -221,15 +223,19 @@ def answer(
     history: earlier (question, answer) turns of the conversation, oldest first; a
     follow-up such as "枇杷呢？" is searched together with the question it follows.
     """
-    question = check_question(question)
+    prepared = prepare_question(question)
     current = (retriever or live_retriever()).current() if not isinstance(retriever, Retriever) else retriever
-    query = resolve_followup(question, [user for user, _ in history or []])
-    passages = current.retrieve(query, k=k)
-    extracted = extract_answer(question, query, passages, current.sparse)
+    earlier = [prepare_question(user).text for user, _ in history or [] if isinstance(user, str) and user.strip()]
+    resolved = resolve_followup(prepared.text, earlier)
+    query = resolved if resolved != prepared.text else question
+    passages = current.retrieve(resolved, k=k)
+    extracted = replace(
+        extract_answer(question, resolved, passages, current.sparse), query=query, truncated=prepared.truncated
+    )
     config = GenerationConfig.from_env()
     if config is None or not extracted.found:
         return extracted
-    generated = generate_answer(config, query, passages)
+    generated = generate_answer(config, resolved, passages)
     if generated is None:
         return extracted
-    return Answer(generated, passages, True, query, question, generated=True)
+    return Answer(generated, passages, True, query, question, generated=True, truncated=prepared.truncated)

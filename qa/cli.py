@@ -1,6 +1,8 @@
 """The `qa` command: build an index and ask it questions.
 
-    qa build [--documents DIR] [--index DIR] [--model NAME_OR_PATH] [--if-stale]
+    qa build [--documents DIR] [--index DIR] [--model NAME_OR_PATH] [--full | --if-stale] [--watch]
+    qa status [--documents DIR] [--index DIR] [--model NAME_OR_PATH]
+    qa watch [--documents DIR] [--index DIR] [--model NAME_OR_PATH] [--settle SECONDS]
     qa ask "问题" [--index DIR] [-k N] [--json] [--mode dense|bm25|hybrid]
     qa eval [--questions FILE] [--documents DIR] [--distractors N] [--mode MODE|all]
 
@@ -13,6 +15,7 @@ import argparse
 import json
 import logging
 import sys
+import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -21,8 +24,10 @@ from qa.chunking import ChunkSettings
 from qa.embedding import ENCODER_KINDS, configured_model
 from qa.errors import QAError
 from qa.evaluation import evaluate, evaluation_index, load_questions
-from qa.index import IndexSettings, build_index, stale_reason
+from qa.index import BuildReport, IndexSettings, build_index, index_status, stale_reason
+from qa.question import truncation_notice
 from qa.retriever import DEFAULT_MODE, MODES, Retriever, default_index_dir
+from qa.watch import SETTLE, watch
 
 EXIT_USAGE = 2
 DEFAULT_QUESTIONS = Path("../shared/eval/dev_questions.jsonl")
@@ -33,20 +38,26 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    build = commands.add_parser("build", help="build the index from a documents folder")
-    build.add_argument(
-        "--documents", type=Path, default=Path("documents"), help="documents folder (default: documents)"
-    )
-    build.add_argument("--index", type=Path, default=None, help="index folder (default: $QA_INDEX or index)")
-    build.add_argument(
-        "--model", default=None, help="sentence-transformers name or path (default: $QA_MODEL or m3e-small)"
-    )
+    build = commands.add_parser("build", help="bring the index in step with a documents folder")
+    _folder_options(build)
+    build.add_argument("--full", action="store_true", help="embed every document again, not only changed ones")
     build.add_argument("--if-stale", action="store_true", help="do nothing when the index matches the documents")
+    build.add_argument("--watch", action="store_true", help="then follow the folder, as `qa watch`")
+    build.add_argument("--settle", type=float, default=SETTLE, help=argparse.SUPPRESS)
     build.add_argument(
         "--encoder",
         choices=ENCODER_KINDS,
         default=None,
         help="embedding path (default: $QA_ENCODER, else onnx-int8 when onnxruntime is installed, else torch)",
+    )
+
+    status = commands.add_parser("status", help="show what the index holds and which documents differ from it")
+    _folder_options(status)
+
+    watch_command = commands.add_parser("watch", help="follow the documents folder and update the index")
+    _folder_options(watch_command)
+    watch_command.add_argument(
+        "--settle", type=float, default=SETTLE, help=f"seconds without changes before a build (default: {SETTLE})"
     )
 
     ask = commands.add_parser("ask", help="print the passages that answer a question")
@@ -74,17 +85,81 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _folder_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--documents", type=Path, default=Path("documents"), help="documents folder (default: documents)"
+    )
+    command.add_argument("--index", type=Path, default=None, help="index folder (default: $QA_INDEX or index)")
+    command.add_argument(
+        "--model", default=None, help="sentence-transformers name or path (default: $QA_MODEL or m3e-small)"
+    )
+
+
 def _build(args: argparse.Namespace) -> int:
     index_dir = args.index or default_index_dir()
     model = args.model or configured_model()
+    if args.watch:
+        return _watch(args)
     if args.if_stale:
-        reason = stale_reason(args.documents, index_dir, model=model)
+        reason = stale_reason(args.documents, index_dir, model=model, encoder_kind=args.encoder)
         if reason is None:
             print(f"index {index_dir} is up to date")
             return 0
-        print(f"rebuilding {index_dir}: {reason}")
-    report = build_index(args.documents, index_dir, model=model, encoder_kind=args.encoder, show_progress=True)
+        print(f"updating {index_dir}: {reason}")
+    report = build_index(
+        args.documents, index_dir, model=model, encoder_kind=args.encoder, show_progress=True, full=args.full
+    )
     print(report.summary())
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    """Exit 0 when the index is up to date, 1 when a build would change it."""
+    index_dir = args.index or default_index_dir()
+    status = index_status(args.documents, index_dir, model=args.model or configured_model())
+    if status.manifest is not None:
+        counts = status.manifest.get("counts", {})
+        print(
+            f"index {index_dir}: {counts.get('documents', 0)} documents, {counts.get('articles', 0)} articles, "
+            f"{counts.get('passages', 0)} passages; model {status.manifest.get('model')}, "
+            f"built {status.manifest.get('built_at')}"
+        )
+    if status.problem is not None:
+        print(f"{'a full rebuild is needed' if status.manifest else 'no usable index'}: {status.problem}")
+    print(
+        f"{args.documents}: {len(status.added)} added, {len(status.changed)} changed, "
+        f"{len(status.removed)} removed, {len(status.unchanged)} unchanged, {len(status.skipped)} skipped"
+    )
+    for label, sources in (("added", status.added), ("changed", status.changed), ("removed", status.removed)):
+        for source in sources:
+            print(f"  {label:8} {source}")
+    for item in status.skipped:
+        print(f"  skipped  {item.source}: {item.reason}")
+    print("the index is up to date" if status.up_to_date else "run `qa build` to update the index")
+    return 0 if status.up_to_date else 1
+
+
+def _watch(args: argparse.Namespace) -> int:
+    index_dir = args.index or default_index_dir()
+    print(f"watching {args.documents} (Ctrl-C to stop); updates go to {index_dir}", flush=True)
+
+    def report(build: BuildReport) -> None:
+        print(f"[{time.strftime('%H:%M:%S')}] {build.summary()}", flush=True)
+
+    def error(problem: QAError) -> None:
+        print(f"qa: {problem}", file=sys.stderr, flush=True)
+
+    try:
+        watch(
+            args.documents,
+            index_dir,
+            settle=args.settle,
+            on_build=report,
+            on_error=error,
+            model=args.model or configured_model(),
+        )
+    except KeyboardInterrupt:
+        pass
     return 0
 
 
@@ -95,6 +170,10 @@ def _ask(args: argparse.Namespace) -> int:
         print(json.dumps([p.to_json() for p in passages], ensure_ascii=False, indent=2))
         return 0
     result = answer(args.question, k=args.k, retriever=retriever)
+    if result.truncated:
+        print(truncation_notice())
+    if result.query != result.question:
+        print(f"（检索：{result.query}）")
     print(result.text)
     print()
     for number, passage in enumerate(result.passages, 1):
@@ -132,7 +211,7 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"build": _build, "ask": _ask, "eval": _eval}
+COMMANDS = {"build": _build, "status": _status, "watch": _watch, "ask": _ask, "eval": _eval}
 
 
 def main(argv: list[str] | None = None) -> int:

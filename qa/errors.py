@@ -39,6 +39,7 @@ class IndexMismatchError(QAError):
     """The index on disk was built with another format version or model, or is damaged."""
 
     def __init__(self, index_dir: object, problem: str) -> None:
+        self.problem = problem
         super().__init__(
             f"索引 {index_dir} 不可用：{problem}。请运行 `qa build` 重建索引。 "
             f"(The index at {index_dir} cannot be used: {problem}. Run `qa build` to rebuild it.)"
@@ -48,16 +49,29 @@ class IndexMismatchError(QAError):
 class NoDocumentsError(QAError):
     def __init__(self, documents_dir: object) -> None:
         super().__init__(
-            f"文档目录 {documents_dir} 中没有可读的 .txt 或 .md 文件。 "
-            f"(No readable .txt or .md files in {documents_dir}.)"
+            f"文档目录 {documents_dir} 中没有可读的文档（.txt .md .html .docx .pdf）。 "
+            f"(No readable documents (.txt .md .html .docx .pdf) in {documents_dir}.)"
         )
 
 
 class DocumentReadError(QAError):
-    def __init__(self, path: object, reason: str) -> None:
+    def __init__(self, path: object, reason: str, *, sha256: str | None = None) -> None:
         super().__init__(f"无法读取文件 {path}：{reason} (Cannot read {path}: {reason})")
         self.path = path
         self.reason = reason
+        self.sha256 = sha256  # of the bytes read, None when they could not be read
+
+
+class IndexLockedError(QAError):
+    """Another process is building the same index."""
+
+    def __init__(self, index_dir: object, lock_file: object, holder: str) -> None:
+        who = f" (process {holder})" if holder else ""
+        super().__init__(
+            f"另一个进程{who}正在更新索引 {index_dir}，请等它完成后再试。 "
+            f"(Another build{who} is updating the index at {index_dir}; wait for it to finish and try again. "
+            f"Lock file: {lock_file})"
+        )
 
 
 class ModelLoadError(QAError):

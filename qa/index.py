@@ -1,36 +1,47 @@
-"""Build, save and load the index: a FAISS inner-product index plus passages and a manifest.
+"""Build, update, save and load the index: FAISS vectors plus passages and a manifest.
 
 The index folder is plain files a person can inspect:
 
-    faiss.index       vectors, row i = passage_id i
+    faiss.index       the search structure, row i = passage_id i
+    vectors.npy       the same vectors, float32, shape (passages, dimension), row i = passage_id i
     bm25/             the keyword index (bm25s files), document i = passage_id i
     passages.jsonl    one StoredPassage a line, UTF-8 (ensure_ascii=False)
-    manifest.json     format version, model, dimension, settings, document hashes, counts, time
+    manifest.json     format version, model, dimension, settings, document hashes, skipped files,
+                      counts, time
 
-A build is written to a temporary folder beside the index and swapped in by rename, so
-a crash never leaves a half-written index. This module does not answer questions.
+A build is incremental: documents whose sha256 matches the manifest keep their passages
+and vectors (from vectors.npy); only added and changed documents are embedded. It is
+written to a temporary folder beside the index and swapped in atomically, under a lock
+(`qa.lock`), so a crash never leaves a half-written index and a reader never sees one.
+This module does not answer questions.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import hashlib
 import json
 import logging
 import os
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import faiss
+import numpy as np
 
 from qa.chunking import ChunkSettings, chunk_article
-from qa.documents import Document, read_documents
-from qa.embedding import Encoder, kind_of, load_encoder
-from qa.errors import IndexMismatchError, IndexNotFoundError
+from qa.documents import Document, SkippedFile, read_document, scan_documents
+from qa.embedding import TORCH, Encoder, configured_model, default_kind, kind_of, load_encoder
+from qa.errors import DocumentReadError, IndexMismatchError, IndexNotFoundError, NoDocumentsError
+from qa.integrity import file_digests, integrity_problem
 from qa.layout import split_articles
+from qa.lock import index_lock
 from qa.passage import StoredPassage
 from qa.sparse import SparseIndex
 from qa.vector_index import make_vector_index
@@ -38,12 +49,16 @@ from qa.vector_index import make_vector_index
 log = logging.getLogger(__name__)
 
 FORMAT = "qa-index"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: manifest keeps the sha256 of every file
 FAISS_FILE = "faiss.index"
+VECTORS_FILE = "vectors.npy"
 PASSAGES_FILE = "passages.jsonl"
 SPARSE_DIR = "bm25"
 MANIFEST_FILE = "manifest.json"
 KEPT_FILES = ("README.md",)  # committed files inside the index folder, carried over on a swap
+# The code that turns a file into passages: when it changes, old passages may differ from new ones.
+PIPELINE_MODULES = ("documents", "readers", "layout", "chunking", "passage")
+LOAD_ATTEMPTS = 3  # a load that overlaps a swap is tried again
 
 
 @dataclass(frozen=True)
@@ -59,17 +74,62 @@ class IndexSettings:
 class BuildReport:
     index_dir: Path
     model: str
-    documents: int
+    documents: int  # documents in the index after the build
     articles: int
     passages: int
     seconds: float
-    skipped: int = 0  # documents without any text
+    skipped: int = 0  # files skipped: empty, binary, undecodable, unreadable, links outside the folder
+    encoder: str = TORCH  # the embedding path: one of qa.embedding.ENCODER_KINDS
+    added: int = 0  # documents
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    embedded: int = 0  # passages embedded by this build
+    full_reason: str | None = None  # why every document was embedded again; None for an incremental build
+    skipped_files: tuple[SkippedFile, ...] = ()
+
+    @property
+    def up_to_date(self) -> bool:
+        """True when the build found nothing to do."""
+        return self.full_reason is None and not (self.added or self.changed or self.removed)
 
     def summary(self) -> str:
-        return (
-            f"indexed {self.documents} documents, {self.articles} articles, "
-            f"{self.passages} passages in {self.seconds:.1f} s with {self.model} -> {self.index_dir}"
-        )
+        lines = [f"full rebuild: {self.full_reason}"] if self.full_reason else []
+        if self.up_to_date:
+            lines.append(
+                f"index {self.index_dir} is up to date: {self.documents} documents, {self.passages} passages, "
+                f"nothing embedded ({self.seconds:.1f} s)"
+            )
+        else:
+            lines.append(
+                f"indexed {self.documents} documents, {self.articles} articles, "
+                f"{self.passages} passages in {self.seconds:.1f} s with {self.model} -> {self.index_dir}"
+            )
+            lines.append(
+                f"documents: {self.added} added, {self.changed} changed, {self.removed} removed, "
+                f"{self.unchanged} unchanged; {self.embedded} passages embedded"
+            )
+        if self.skipped:
+            lines.append(f"skipped {self.skipped} files (see the warnings)")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    """How the documents folder differs from the index, as `qa status` shows it."""
+
+    index_dir: Path
+    manifest: dict[str, Any] | None  # None when there is no readable index
+    problem: str | None  # why the whole index must be rebuilt, None when it can be updated
+    added: list[str]
+    changed: list[str]
+    removed: list[str]
+    unchanged: list[str]
+    skipped: list[SkippedFile]
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.problem is None and not (self.added or self.changed or self.removed)
 
 
 @dataclass
@@ -81,16 +141,143 @@ class LoadedIndex:
     passages: list[StoredPassage] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What a build does with each file of the documents folder."""
+
+    added: list[str]
+    changed: list[str]
+    removed: list[str]  # sources in the index that are gone or can no longer be read
+    unchanged: list[str]  # same bytes as indexed
+    fresh: list[Document]  # documents read, to embed: added and changed ones (all of them in a full build)
+    skipped: list[SkippedFile]
+
+
+def pipeline_fingerprint() -> str:
+    """A hash of the code that turns files into passages; passages of another version are not reused."""
+    digest = hashlib.sha256()
+    for name in PIPELINE_MODULES:
+        digest.update((Path(__file__).parent / f"{name}.py").read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def passages_of(document: Document, settings: IndexSettings, first_id: int) -> tuple[int, list[StoredPassage]]:
-    """(number of articles, passages) of one document, ids counting from `first_id`."""
-    articles = split_articles(document.text, default_title=Path(document.source).stem)
-    passages = []
-    for article in articles:
-        for chunk in chunk_article(article, settings.chunks):
-            passages.append(
-                StoredPassage(first_id + len(passages), document.source, chunk.title, chunk.section, chunk.text)
-            )
-    return len(articles), passages
+    """(number of articles, passages) of one document, ids counting from `first_id`.
+
+    A PDF is split page by page, so that each passage cites its page; an article that
+    runs onto the next page keeps its title there.
+    """
+    title = Path(document.source).stem
+    parts: list[tuple[int | None, str]] = (
+        list(enumerate(document.pages, 1)) if document.pages else [(None, document.text)]
+    )
+    article_count = 0
+    passages: list[StoredPassage] = []
+    for page, text in parts:
+        for article in split_articles(text, default_title=title):
+            if not article.blocks:
+                log.info("%s: heading without text below it, not indexed: %s", document.source, article.title)
+                continue
+            article_count += 1
+            for chunk in chunk_article(article, settings.chunks):
+                passage_id = first_id + len(passages)
+                passages.append(
+                    StoredPassage(passage_id, document.source, chunk.title, chunk.section, chunk.text, page)
+                )
+            title = article.title
+    return article_count, passages
+
+
+def _plan(documents_dir: Path, manifest: dict[str, Any] | None, *, reuse: bool = True) -> _Plan:
+    """Compare the folder with the manifest of the index (None when there is none).
+
+    With `reuse`, only files whose hash differs from the manifest are read; without it
+    (a full build) every file is read again.
+    """
+    scan = scan_documents(documents_dir)
+    indexed = (manifest or {}).get("documents", {})
+    known_skipped = (manifest or {}).get("skipped", {}) if reuse else {}
+    unchanged, fresh, skipped = [], [], list(scan.skipped)
+    for found in scan.files:
+        same = indexed.get(found.source, {}).get("sha256") == found.sha256
+        if same and reuse:
+            unchanged.append(found.source)
+        elif known_skipped.get(found.source, {}).get("sha256") == found.sha256:
+            skipped.append(SkippedFile(found.source, known_skipped[found.source]["reason"], found.sha256))
+        else:
+            try:
+                document = read_document(found.path, documents_dir)
+            except DocumentReadError as error:
+                skipped.append(SkippedFile(found.source, error.reason, error.sha256))
+                continue
+            fresh.append(document)
+            if indexed.get(found.source, {}).get("sha256") == document.sha256:
+                unchanged.append(found.source)
+    kept = set(unchanged) | {document.source for document in fresh}
+    return _Plan(
+        added=[d.source for d in fresh if d.source not in indexed],
+        changed=[d.source for d in fresh if d.source in indexed and d.source not in unchanged],
+        removed=sorted(source for source in indexed if source not in kept),
+        unchanged=unchanged,
+        fresh=fresh,
+        skipped=sorted(skipped, key=lambda item: item.source),
+    )
+
+
+@dataclass(frozen=True)
+class _Previous:
+    manifest: dict[str, Any]
+    passages: dict[str, list[StoredPassage]]  # source -> its passages, in order
+    vectors: np.ndarray  # (passages, dimension), row = passage_id
+
+
+def _manifest_problem(manifest: dict[str, Any], model: str, kind: str, settings: IndexSettings) -> str | None:
+    """Why an index cannot be updated in place for this model, embedding path and these settings."""
+    if manifest.get("model") != model:
+        return f"the model changed ({manifest.get('model')!r} -> {model!r})"
+    if manifest.get("encoder", TORCH) != kind:
+        return f"the embedding path changed ({manifest.get('encoder', TORCH)} -> {kind})"
+    old, new = manifest.get("settings", {}), settings.to_dict()
+    if old != new:
+        changes = ", ".join(f"{key} {old.get(key)} -> {new.get(key)}" for key in new if old.get(key) != new.get(key))
+        return f"the chunking settings changed ({changes or 'unknown keys'})"
+    if manifest.get("pipeline") != pipeline_fingerprint():
+        return "the code that reads and cuts documents changed (qa/documents, readers, layout, chunking, passage)"
+    return None
+
+
+def _read_passages(index_dir: Path) -> list[StoredPassage]:
+    with open(index_dir / PASSAGES_FILE, encoding="utf-8") as lines:
+        return [StoredPassage(**json.loads(line)) for line in lines if line.strip()]
+
+
+def _previous_index(
+    index_dir: Path, model: str, kind: str, settings: IndexSettings
+) -> tuple[_Previous | None, str | None]:
+    """(the index to build on, None) or (None, why everything is embedded again)."""
+    if not (index_dir / MANIFEST_FILE).is_file():
+        return None, f"no index at {index_dir} yet"
+    try:
+        manifest = read_manifest(index_dir)
+    except IndexMismatchError as error:
+        return None, f"the previous index cannot be used ({error.problem})"
+    problem = _manifest_problem(manifest, model, kind, settings)
+    if problem is not None:
+        return None, problem
+    problem = integrity_problem(index_dir, manifest.get("files", {}))
+    if problem is not None:
+        return None, f"the previous index cannot be reused: {problem}"
+    try:
+        passages = _read_passages(index_dir)
+        vectors = np.load(index_dir / VECTORS_FILE, allow_pickle=False)
+    except (OSError, ValueError, TypeError, KeyError):
+        return None, f"the previous index has no readable {VECTORS_FILE} (built by an older version)"
+    if vectors.shape != (len(passages), manifest.get("dimension")) or vectors.dtype != np.float32:
+        return None, f"the previous index's {VECTORS_FILE} does not match its passages"
+    by_source: dict[str, list[StoredPassage]] = {}
+    for passage in passages:
+        by_source.setdefault(passage.source, []).append(passage)
+    return _Previous(manifest, by_source, vectors), None
 
 
 def build_index(
@@ -102,53 +289,125 @@ def build_index(
     encoder_kind: str | None = None,
     settings: IndexSettings = IndexSettings(),
     show_progress: bool = False,
+    full: bool = False,
+    lock_wait: float | None = None,
 ) -> BuildReport:
-    """Read, repair, chunk and embed every document, then swap the new index in."""
+    """Bring the index in step with the documents, embedding only added and changed ones.
+
+    Everything is embedded again when `full` is set, when there is no usable previous
+    index, or when the model, the settings or the text pipeline changed; the report's
+    `full_reason` says why. The model is loaded only when there is something to embed.
+    Raises NoDocumentsError, or IndexLockedError when another build holds the index
+    for longer than `lock_wait` seconds (default `qa.lock.LOCK_WAIT`).
+    """
     started = time.perf_counter()
-    documents = read_documents(documents_dir)
-    encoder = encoder or load_encoder(model, encoder_kind)
+    documents_dir, index_dir = Path(documents_dir), Path(index_dir)
+    model_name = encoder.name if encoder is not None else (model or configured_model())
+    kind = kind_of(encoder) if encoder is not None else (encoder_kind or default_kind())
+    with index_lock(index_dir, wait=lock_wait):
+        _clean_leftovers(index_dir)
+        if full:
+            previous, full_reason = None, "asked for (--full)"
+        else:
+            previous, full_reason = _previous_index(index_dir, model_name, kind, settings)
+        plan = _plan(
+            documents_dir, previous.manifest if previous else _readable_manifest(index_dir), reuse=bool(previous)
+        )
+        for item in plan.skipped:
+            log.warning("skipped %s: %s", item.source, item.reason)
+        if not plan.unchanged and not plan.fresh:
+            raise NoDocumentsError(documents_dir)
+        skipped_entries = {s.source: {"sha256": s.sha256, "reason": s.reason} for s in plan.skipped if s.sha256}
+        report = BuildReport(
+            index_dir=index_dir,
+            model=model_name,
+            encoder=kind,
+            documents=len(set(plan.unchanged) | {d.source for d in plan.fresh}),
+            articles=0,
+            passages=0,
+            seconds=0.0,
+            skipped=len(plan.skipped),
+            added=len(plan.added),
+            changed=len(plan.changed),
+            removed=len(plan.removed),
+            unchanged=len(plan.unchanged),
+            full_reason=full_reason,
+            skipped_files=tuple(plan.skipped),
+        )
+        if previous is not None and report.up_to_date and skipped_entries == previous.manifest.get("skipped", {}):
+            counts = previous.manifest["counts"]
+            return replace(
+                report,
+                articles=counts["articles"],
+                passages=counts["passages"],
+                seconds=time.perf_counter() - started,
+            )
+        return _build(plan, previous, report, skipped_entries, encoder, settings, show_progress, started)
+
+
+def _build(
+    plan: _Plan,
+    previous: _Previous | None,
+    report: BuildReport,
+    skipped_entries: dict[str, dict[str, Any]],
+    encoder: Encoder | None,
+    settings: IndexSettings,
+    show_progress: bool,
+    started: float,
+) -> BuildReport:
+    fresh = {document.source: document for document in plan.fresh}
     passages: list[StoredPassage] = []
-    document_entries: dict[str, dict[str, Any]] = {}
-    article_count = 0
-    for document in documents:
-        articles, document_passages = passages_of(document, settings, len(passages))
+    origin: list[int] = []  # passage_id -> its row in the previous vectors, -1 when embedded now
+    entries: dict[str, dict[str, Any]] = {}
+    for source in sorted(set(plan.unchanged) | set(fresh)):
+        if source in fresh:
+            articles, document_passages = passages_of(fresh[source], settings, len(passages))
+            entries[source] = {"sha256": fresh[source].sha256, "articles": articles, "passages": len(document_passages)}
+            origin.extend([-1] * len(document_passages))
+        else:
+            assert previous is not None  # documents are kept unchanged only from a previous index
+            old = previous.passages.get(source, [])
+            document_passages = [replace(p, passage_id=len(passages) + i) for i, p in enumerate(old)]
+            entries[source] = previous.manifest["documents"][source]
+            origin.extend(p.passage_id for p in old)
         passages.extend(document_passages)
-        article_count += articles
-        document_entries[document.source] = {
-            "sha256": document.sha256,
-            "articles": articles,
-            "passages": len(document_passages),
-        }
-    log.info("embedding %d passages from %d documents", len(passages), len(documents))
     texts = [p.indexed_text(settings.embed_titles) for p in passages]
-    vectors = encoder.encode(texts, show_progress=show_progress)
-    faiss_index, index_type = make_vector_index(vectors, encoder.dimension)
+    origin_rows = np.asarray(origin, dtype=np.int64)
+    new_rows = np.flatnonzero(origin_rows < 0)
+    if len(new_rows) or previous is None:
+        encoder = encoder or load_encoder(report.model, report.encoder)
+    dimension = encoder.dimension if encoder is not None else int(previous.manifest["dimension"])
+    log.info("embedding %d of %d passages", len(new_rows), len(passages))
+    vectors = np.zeros((len(passages), dimension), dtype=np.float32)
+    if len(new_rows):
+        vectors[new_rows] = encoder.encode([texts[i] for i in new_rows], show_progress=show_progress)
+    if previous is not None:
+        kept = np.flatnonzero(origin_rows >= 0)
+        vectors[kept] = previous.vectors[origin_rows[kept]]
+    faiss_index, index_type = make_vector_index(vectors, dimension)
     sparse = SparseIndex.build(texts)
+    article_count = sum(entry["articles"] for entry in entries.values())
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "model": encoder.name,
-        "encoder": kind_of(encoder),
-        "dimension": encoder.dimension,
+        "model": encoder.name if encoder is not None else report.model,
+        "encoder": kind_of(encoder) if encoder is not None else report.encoder,
+        "dimension": dimension,
         "index_type": index_type,
         "settings": settings.to_dict(),
+        "pipeline": pipeline_fingerprint(),
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "counts": {
-            "documents": len(documents),
-            "articles": article_count,
-            "passages": len(passages),
-        },
-        "documents": document_entries,
+        "counts": {"documents": len(entries), "articles": article_count, "passages": len(passages)},
+        "documents": entries,
+        "skipped": skipped_entries,
     }
-    _write_atomically(index_dir, faiss_index, sparse, passages, manifest)
-    return BuildReport(
-        index_dir=index_dir,
-        model=encoder.name,
-        documents=len(documents),
+    _write_atomically(report.index_dir, faiss_index, sparse, passages, manifest, vectors=vectors)
+    return replace(
+        report,
         articles=article_count,
         passages=len(passages),
+        embedded=len(new_rows),
         seconds=time.perf_counter() - started,
-        skipped=sum(1 for d in documents if not d.text.strip()),
     )
 
 
@@ -158,12 +417,16 @@ def _write_atomically(
     sparse: SparseIndex,
     passages: list[StoredPassage],
     manifest: dict[str, Any],
+    *,
+    vectors: np.ndarray | None = None,
 ) -> None:
     index_dir = index_dir.resolve()
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.building-", dir=index_dir.parent))
     try:
         faiss.write_index(faiss_index, str(staging / FAISS_FILE))
+        if vectors is not None:
+            np.save(staging / VECTORS_FILE, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
         sparse.save(staging / SPARSE_DIR)
         with open(staging / PASSAGES_FILE, "w", encoding="utf-8") as out:
             out.writelines(json.dumps(passage.to_json(), ensure_ascii=False) + "\n" for passage in passages)
@@ -171,23 +434,67 @@ def _write_atomically(
             if (index_dir / kept).is_file():
                 shutil.copy2(index_dir / kept, staging / kept)
         # The manifest goes last: a folder without one is never taken for an index.
+        manifest = {**manifest, "files": file_digests(staging, skip=KEPT_FILES)}
         (staging / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
         for path in staging.rglob("*"):
             if path.is_file():
                 with open(path, "rb") as handle:
                     os.fsync(handle.fileno())
-        retired = index_dir.parent / f".{index_dir.name}.retired-{os.getpid()}-{time.time_ns()}"
-        if index_dir.exists():
-            os.rename(index_dir, retired)
-        os.rename(staging, index_dir)
-        shutil.rmtree(retired, ignore_errors=True)
+        _swap_in(staging, index_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
 
 
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths in one step (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(second))
+
+
+def _swap_in(staging: Path, index_dir: Path) -> None:
+    """Put the staged index at `index_dir`; readers see the old index or the new one, never none."""
+    if index_dir.exists() and _exchange(staging, index_dir):
+        shutil.rmtree(staging, ignore_errors=True)  # it holds the old index now
+    else:  # two renames: a reader may find no index for a moment
+        retired = index_dir.parent / f".{index_dir.name}.retired-{os.getpid()}-{time.time_ns()}"
+        if index_dir.exists():
+            os.rename(index_dir, retired)
+        os.rename(staging, index_dir)
+        shutil.rmtree(retired, ignore_errors=True)
+    directory = os.open(index_dir.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def _clean_leftovers(index_dir: Path) -> None:
+    """Remove staging folders of killed builds; put back an index retired by one killed mid-swap.
+
+    Called with the lock held, so no other build is writing any of them.
+    """
+    index_dir = index_dir.resolve()
+    retired = sorted(index_dir.parent.glob(f".{index_dir.name}.retired-*"), key=lambda p: p.stat().st_mtime)
+    if not index_dir.exists() and retired and (retired[-1] / MANIFEST_FILE).is_file():
+        log.warning("restoring %s from %s, left by a build that was killed", index_dir, retired[-1].name)
+        os.rename(retired.pop(), index_dir)
+    for leftover in [*index_dir.parent.glob(f".{index_dir.name}.building-*"), *retired]:
+        log.info("removing %s, left by a build that was killed", leftover)
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
 def read_manifest(index_dir: Path) -> dict[str, Any]:
-    manifest_path = index_dir / MANIFEST_FILE
+    manifest_path = Path(index_dir) / MANIFEST_FILE
     if not manifest_path.is_file():
         raise IndexNotFoundError(index_dir)
     try:
@@ -204,19 +511,56 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
     return manifest
 
 
+def _readable_manifest(index_dir: Path) -> dict[str, Any] | None:
+    try:
+        return read_manifest(index_dir)
+    except (IndexNotFoundError, IndexMismatchError):
+        return None
+
+
+def _manifest_stamp(index_dir: Path) -> tuple[int, int] | None:
+    try:
+        stat = (Path(index_dir) / MANIFEST_FILE).stat()
+    except OSError:
+        return None
+    return (stat.st_ino, stat.st_mtime_ns)
+
+
 def load_index(index_dir: Path, *, expected_model: str | None = None) -> LoadedIndex:
-    """Load and check an index. Raises IndexNotFoundError or IndexMismatchError."""
+    """Load and check an index. Raises IndexNotFoundError or IndexMismatchError.
+
+    A load that overlaps a rebuild's swap (the manifest changed meanwhile) is done again,
+    so the files loaded always belong to one build.
+    """
     index_dir = Path(index_dir)
+    for _ in range(LOAD_ATTEMPTS - 1):
+        stamp = _manifest_stamp(index_dir)
+        try:
+            loaded = _load_once(index_dir, expected_model)
+        except IndexMismatchError:
+            if _manifest_stamp(index_dir) == stamp:
+                raise
+            continue
+        if _manifest_stamp(index_dir) == stamp:
+            return loaded
+    return _load_once(index_dir, expected_model)
+
+
+def _load_once(index_dir: Path, expected_model: str | None) -> LoadedIndex:
     manifest = read_manifest(index_dir)
     if expected_model is not None and manifest.get("model") != expected_model:
         raise IndexMismatchError(
             index_dir, f"it was built with model {manifest.get('model')!r}, not {expected_model!r}"
         )
+    # FAISS reads a damaged file without complaint: check every file it and we read first.
+    served = {name: digest for name, digest in manifest.get("files", {}).items() if name != VECTORS_FILE}
+    problem = integrity_problem(index_dir, served)
+    if problem is not None:
+        raise IndexMismatchError(index_dir, problem)
     try:
         vectors = faiss.read_index(str(index_dir / FAISS_FILE))
         sparse = SparseIndex.load(index_dir / SPARSE_DIR)
-        with open(index_dir / PASSAGES_FILE, encoding="utf-8") as lines:
-            passages = [StoredPassage(**json.loads(line)) for line in lines if line.strip()]
+        passages = _read_passages(index_dir)
     except (OSError, RuntimeError, ValueError, TypeError, KeyError) as error:
         raise IndexMismatchError(index_dir, f"its files are missing or damaged ({error})") from error
     expected = manifest.get("counts", {}).get("passages")
@@ -233,21 +577,50 @@ def load_index(index_dir: Path, *, expected_model: str | None = None) -> LoadedI
     return LoadedIndex(index_dir, manifest, vectors, sparse, passages)
 
 
+def index_status(
+    documents_dir: Path,
+    index_dir: Path,
+    *,
+    model: str,
+    encoder_kind: str | None = None,
+    settings: IndexSettings = IndexSettings(),
+) -> IndexStatus:
+    """What the index holds and how the documents differ from it. Reads, never writes.
+
+    Like a build, it reads only files whose hash is not in the manifest, to tell which
+    of them would be skipped.
+    """
+    index_dir = Path(index_dir)
+    try:
+        manifest: dict[str, Any] | None = read_manifest(index_dir)
+        problem = _manifest_problem(manifest, model, encoder_kind or default_kind(), settings)
+    except (IndexNotFoundError, IndexMismatchError) as error:
+        manifest, problem = None, str(error)
+    plan = _plan(Path(documents_dir), manifest)
+    return IndexStatus(
+        index_dir=index_dir,
+        manifest=manifest,
+        problem=problem,
+        added=plan.added,
+        changed=plan.changed,
+        removed=plan.removed,
+        unchanged=plan.unchanged,
+        skipped=plan.skipped,
+    )
+
+
 def stale_reason(
-    documents_dir: Path, index_dir: Path, *, model: str, settings: IndexSettings = IndexSettings()
+    documents_dir: Path,
+    index_dir: Path,
+    *,
+    model: str,
+    encoder_kind: str | None = None,
+    settings: IndexSettings = IndexSettings(),
 ) -> str | None:
     """Why the index no longer matches the documents, model or settings; None when current."""
-    try:
-        manifest = read_manifest(index_dir)
-    except (IndexNotFoundError, IndexMismatchError) as error:
-        return str(error)
-    if manifest.get("model") != model:
-        return f"the index was built with model {manifest.get('model')!r}, {model!r} is configured"
-    if manifest.get("settings") != settings.to_dict():
-        return "the index was built with other settings"
-    current = {d.source: d.sha256 for d in read_documents(documents_dir)}
-    indexed = {source: entry.get("sha256") for source, entry in manifest.get("documents", {}).items()}
-    if current != indexed:
-        changed = sorted(set(current.items()) ^ set(indexed.items()))
-        return f"documents changed: {', '.join(sorted({source for source, _ in changed}))}"
+    status = index_status(documents_dir, index_dir, model=model, encoder_kind=encoder_kind, settings=settings)
+    if status.problem is not None:
+        return status.problem
+    if not status.up_to_date:
+        return f"documents changed: {', '.join(sorted([*status.added, *status.changed, *status.removed]))}"
     return None

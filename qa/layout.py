@@ -44,6 +44,7 @@ class Block:
 class Article:
     title: str
     blocks: list[Block] = field(default_factory=list)
+    sections: list[str] = field(default_factory=list)  # every section heading, also one with no text below
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,7 @@ class _ArticleBuilder:
                 open_paragraph = _join(open_paragraph, line.text)
             elif _is_section_heading(line, following):
                 section = line.text
+                article.sections.append(section)
                 continue
             else:
                 open_paragraph = line.text
@@ -163,8 +165,8 @@ class _ArticleBuilder:
 def split_articles(text: str, default_title: str = "") -> list[Article]:
     """Split one page into its articles, each with its title and repaired blocks.
 
-    Text before the first heading becomes an article titled `default_title`.
-    Headings without a body (a column label such as "## 贵州发布") are dropped.
+    Text before the first heading becomes an article titled `default_title`. A heading
+    without a body (a column label such as "## 贵州发布") is an article without blocks.
     """
     builders: list[_ArticleBuilder] = []
     lines = _lines(text)
@@ -193,8 +195,7 @@ def split_articles(text: str, default_title: str = "") -> list[Article]:
                 builders.append(_ArticleBuilder(default_title))
             builders[-1].lines.append(line)
         i += 1
-    articles = [_build(builder) for builder in builders]
-    return [article for article in articles if article.blocks]
+    return [_build(builder) for builder in builders]
 
 
 @dataclass(frozen=True)
@@ -212,7 +213,9 @@ def _build(builder: _ArticleBuilder) -> Article:
         if run:
             part = _ArticleBuilder(builder.title)
             part.lines = list(run)
-            for block in part.build().blocks:
+            built = part.build()
+            article.sections.extend(built.sections)
+            for block in built.blocks:
                 article.blocks.append(Block(block.text, block.section or section, block.kind))
             run.clear()
 
@@ -220,6 +223,7 @@ def _build(builder: _ArticleBuilder) -> Article:
         if isinstance(line, _SectionMarker):
             flush()
             section = line.text
+            article.sections.append(section)
         else:
             run.append(line)
     flush()

@@ -15,6 +15,7 @@ class StoredPassage:
     title: str  # the article's title
     section: str  # section heading inside the article, "" when none
     text: str  # as a reader should see it
+    page: int | None = None  # 1-based page of a PDF, None for other formats
 
     def indexed_text(self, with_title: bool) -> str:
         """What is embedded and keyword-indexed: the passage, with its article's title and section.
@@ -26,12 +27,16 @@ class StoredPassage:
         return "\n".join(part for part in (self.title, self.section, self.text) if part)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if data["page"] is None:  # keep passages.jsonl lines of other formats as they were
+            del data["page"]
+        return data
 
 
-def make_citation(title: str, source: str) -> str:
-    """A short reference a reader can follow: 《article title》 · file."""
-    return f"《{title}》 · {source}" if title else source
+def make_citation(title: str, source: str, page: int | None = None) -> str:
+    """A short reference a reader can follow: 《article title》 · file, or · file.pdf p.3."""
+    where = f"{source} p.{page}" if page is not None else source
+    return f"《{title}》 · {where}" if title else where
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,7 @@ class Passage:
     score: float  # higher is better
     citation: str
     passage_id: int
+    page: int | None = None  # 1-based page of a PDF, None for other formats
 
     @classmethod
     def from_stored(cls, stored: StoredPassage, score: float) -> Passage:
@@ -54,8 +60,9 @@ class Passage:
             title=stored.title,
             section=stored.section,
             score=score,
-            citation=make_citation(stored.title, stored.source),
+            citation=make_citation(stored.title, stored.source, stored.page),
             passage_id=stored.passage_id,
+            page=stored.page,
         )
 
     def to_json(self) -> dict[str, Any]:

@@ -17,9 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from qa.embedding import TORCH, Encoder, load_encoder
-from qa.errors import EmptyQuestionError, InvalidKError, InvalidModeError
+from qa.errors import InvalidKError, InvalidModeError
 from qa.index import MANIFEST_FILE, LoadedIndex, load_index, read_manifest
 from qa.passage import Passage, StoredPassage
+from qa.question import prepare_question
 from qa.sparse import SparseIndex
 from qa.vector_index import search
 
@@ -49,9 +50,8 @@ def check_k(k: object) -> int:
 
 
 def check_question(question: object) -> str:
-    if not isinstance(question, str) or not question.strip():
-        raise EmptyQuestionError()
-    return question.strip()
+    """The question as searched (cleaned, simplified, cut to MAX_QUESTION_CHARS); see qa.question."""
+    return prepare_question(question).text
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ def _isolated_index_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None
     """No test reads or writes the project's own index/ by accident."""
     monkeypatch.setenv("QA_INDEX", str(tmp_path / "default-index"))
     monkeypatch.delenv("QA_MODEL", raising=False)
+    monkeypatch.setenv("QA_ENCODER", "torch")  # the fake encoder's kind; ONNX tests ask for theirs
 
 
 PAGE = """

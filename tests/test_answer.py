@@ -41,7 +41,7 @@ def test_a_sentence_that_names_its_subject_in_the_sentence_before_still_answers(
 def test_a_follow_up_is_searched_with_the_question_it_follows(retriever: Retriever):
     first = answer("凹河村种了多少亩樱桃？", retriever=retriever)
     second = answer("枇杷呢？", history=[("凹河村种了多少亩樱桃？", first.text)], retriever=retriever)
-    assert second.query == "凹河村种了多少亩樱桃？ 枇杷"
+    assert second.query == "凹河村种了多少亩樱桃? 枇杷"
     assert "枇杷456亩" in second.text
 
 

@@ -75,7 +75,10 @@ def test_a_checked_generated_answer_is_used(endpoint: FakeEndpoint, retriever: R
     request = endpoint.requests[0]
     assert request["path"] == "/v1/chat/completions" and request["auth"] == "Bearer secret"
     assert request["body"]["model"] == "fake-model"
-    assert "[1]" in request["body"]["messages"][1]["content"] and QUESTION in request["body"]["messages"][1]["content"]
+    assert (
+        "[1]" in request["body"]["messages"][1]["content"]
+        and "凹河村种了多少亩樱桃" in request["body"]["messages"][1]["content"]
+    )
 
 
 @pytest.mark.parametrize(

@@ -42,7 +42,8 @@ def test_rebuild_replaces_the_index_and_keeps_its_readme(documents_dir: Path, tm
     report = build_index(documents_dir, index_dir, encoder=encoder)
     assert report.documents == 1
     assert (index_dir / "README.md").read_text(encoding="utf-8") == "how to build"
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".index.")]  # no leftovers
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".index.")]
+    assert leftovers == [".index.lock"]  # the lock file stays; no staging or retired folders
 
 
 def test_a_failed_build_leaves_the_previous_index_intact(documents_dir: Path, tmp_path: Path, encoder):
@@ -56,6 +57,7 @@ def test_a_failed_build_leaves_the_previous_index_intact(documents_dir: Path, tm
         def encode(self, texts, *, show_progress=False):
             raise RuntimeError("killed mid-build")
 
+    (documents_dir / "new.txt").write_text("新增的文档，需要嵌入。", encoding="utf-8")
     with pytest.raises(RuntimeError):
         build_index(documents_dir, index_dir, encoder=Broken())
     assert (index_dir / "passages.jsonl").read_bytes() == before

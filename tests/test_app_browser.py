@@ -1,0 +1,157 @@
+"""The real page in headless Chromium, served with the real model over the real documents.
+
+Needs Debian's `chromium` (the Makefile's test set-up installs it) and the Playwright
+Python package; no browser is downloaded. With QA_SCREENSHOT=docs/chat.png the answer
+test also saves the README's screenshot there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from qa.answer import answer
+from qa.index import build_index
+from qa.retriever import Retriever
+from tests.conftest import DEV_QUESTIONS, DOCUMENTS
+from tests.test_app import running_app
+
+pytestmark = pytest.mark.integration
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+REPLY_TIMEOUT_MS = 120_000
+INJECTION = """# 注入测试文档
+
+这是一篇注入测试文档，正文里有脚本<script>window.__pwned = 1;</script>和图片<img src=x onerror="window.__pwned = 2">。
+请勿点击[注入链接](http://evil.example/)，也不要访问 http://evil.example/bare 。
+"""
+
+
+def dev_questions() -> list[dict]:
+    return [json.loads(line) for line in DEV_QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """(URL, documents folder) of the chat over the real documents plus one hostile document."""
+    root = tmp_path_factory.mktemp("browser")
+    documents = root / "documents"
+    shutil.copytree(DOCUMENTS, documents)
+    (documents / "注入测试.md").write_text(INJECTION, encoding="utf-8")
+    build_index(documents, root / "index")
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    with running_app(root / "index", documents) as url:
+        yield url, documents
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: run `make test` (it installs Debian's chromium) or apt-get install chromium"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, served):
+    page = browser.new_page(viewport={"width": 1280, "height": 960}, locale="zh-CN")
+    page.goto(served[0])
+    page.locator("#question textarea").wait_for()
+    yield page
+    page.close()
+
+
+def ask(page, question: str) -> str:
+    """Type a question, send it, and return the text of the bot's reply."""
+    replies = page.locator("#chat .bot")
+    before = replies.count()
+    page.locator("#question textarea").fill(question)
+    page.locator("#question textarea").press("Enter")
+    replies.nth(before).wait_for(timeout=REPLY_TIMEOUT_MS)
+    return replies.nth(before).inner_text()
+
+
+def test_the_page_answers_a_dev_question_with_answer_line_and_citation(page):
+    item = next(q for q in dev_questions() if q["id"] == "d01")  # 2024年一季度清镇市规上工业增加值同比增长多少？
+    assert page.title() == "清镇文档问答"
+    assert "documents" in page.locator("#index-info").inner_text()
+    text = ask(page, item["question"])
+    answer_line = text.splitlines()[0]
+    assert answer_line.startswith("答：") and answer_line.endswith("[1]")
+    assert any(answer in answer_line for answer in item["answers"]), answer_line
+    assert "[1] 《抓项目 强企业 兴产业——清镇市实现工业经济“开门红”背后》 · 贵阳日报_2024-04-30" in text
+    assert page.locator("#chat .bot mark").count() > 0  # the question's words, highlighted
+    screenshot = os.environ.get("QA_SCREENSHOT")
+    if screenshot:
+        page.locator("#chat [role=log], #chat .bubble-wrap").first.evaluate("node => node.scrollTo(0, 0)")
+        page.screenshot(path=screenshot)
+
+
+def test_a_hostile_document_is_shown_as_text(page):
+    ask(page, "注入测试文档里写了什么？")
+    text = page.locator("#chat .bot").last.text_content()  # folded passages included
+    assert "<script>window.__pwned = 1;</script>" in text
+    assert "[注入链接](http://evil.example/)" in text
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("#chat a[href*='evil.example']").count() == 0
+    assert page.locator("#chat .bot script, #chat .bot img").count() == 0
+
+
+def test_a_question_with_html_is_shown_as_text(page):
+    question = (
+        '<img src=x onerror="window.__pwned = 3"><b>粗体</b>[链接](http://evil.example/)贵州省2024年从哪天起全面入汛？'
+    )
+    text = ask(page, question)
+    assert text.startswith("答：")  # answered (retrieval may well prefer the hostile document)
+    user = page.locator("#chat .user").last.inner_text()
+    assert user.strip() == question
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("#chat img, #chat b, #chat a[href*='evil.example']").count() == 0
+
+
+def test_a_long_question_is_cut_with_a_notice(page):
+    text = ask(page, "贵州省从哪天起全面入汛？" + "啊" * 10_000)
+    assert text.startswith("（问题过长，只使用了前 1000 个字符。）")
+    assert "5月1日起全面入汛" in text
+
+
+def test_an_empty_question_is_answered_in_the_chat(page):
+    text = ask(page, "   ")
+    assert "问题为空" in text
+
+
+def test_rebuilding_from_the_page_is_used_without_a_restart(page, served):
+    (served[1] / "新增.md").write_text("# 新增文档\n\n卫城镇新建了一座紫藤花博物馆。\n", encoding="utf-8")
+    page.get_by_role("button", name="重建索引").click()
+    page.locator("#rebuild-status", has_text="索引已重建").wait_for(timeout=REPLY_TIMEOUT_MS)
+    assert "4 个文档" in page.locator("#rebuild-status").inner_text()
+    assert "紫藤花博物馆" in ask(page, "卫城镇新建了什么博物馆？").splitlines()[0]
+
+
+def test_the_answer_holds_the_answer_for_most_dev_questions(served):
+    retriever = Retriever.load(Path(served[1]).parent / "index")
+    items = dev_questions()
+    hits = 0
+    for item in items:
+        text = answer(item["question"], retriever=retriever).text
+        hits += any(expected in "".join(text.split()) for expected in item["answers"])
+    assert hits / len(items) >= 0.85

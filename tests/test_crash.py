@@ -1,0 +1,87 @@
+"""A build killed or running in another process: the index people query stays whole."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from qa.errors import IndexLockedError
+from qa.index import build_index, load_index
+from qa.retriever import LiveRetriever, Retriever
+from tests.conftest import ROOT
+
+QUESTION = "凹河村种植樱桃多少亩"
+
+
+def start_slow_build(documents_dir: Path, index_dir: Path, seconds: float) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests" / "slow_build.py"), str(documents_dir), str(index_dir), str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    assert process.stdout.readline().strip() == "embedding"  # mid-embedding from here on
+    return process
+
+
+def answers(retriever: Retriever) -> list[tuple[str, float]]:
+    return [(p.text, round(p.score, 6)) for p in retriever.retrieve(QUESTION, k=5)]
+
+
+def test_sigkill_mid_build_keeps_the_previous_index_and_the_next_build_finishes(
+    documents_dir: Path, tmp_path: Path, encoder
+):
+    index_dir = tmp_path / "index"
+    build_index(documents_dir, index_dir, encoder=encoder)
+    before = answers(Retriever.load(index_dir, encoder=encoder))
+    (documents_dir / "page.txt").write_text("## 凹河村\n\n凹河村改种樱桃900亩。\n", encoding="utf-8")
+    process = start_slow_build(documents_dir, index_dir, seconds=60)
+    try:
+        with pytest.raises(IndexLockedError):  # a second builder meanwhile stops
+            build_index(documents_dir, index_dir, encoder=encoder, lock_wait=0.2)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+    assert load_index(index_dir).manifest["counts"]["documents"] == 2
+    assert answers(Retriever.load(index_dir, encoder=encoder)) == before
+    report = build_index(documents_dir, index_dir, encoder=encoder)  # the lock died with the process
+    assert (report.changed, report.unchanged) == (1, 1)
+    assert "900亩" in Retriever.load(index_dir, encoder=encoder).retrieve(QUESTION, k=1)[0].text
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".index.")] == [".index.lock"]
+
+
+def test_a_question_asked_during_a_rebuild_is_answered_from_the_old_index(
+    documents_dir: Path, tmp_path: Path, encoder, monkeypatch
+):
+    index_dir = tmp_path / "index"
+    build_index(documents_dir, index_dir, encoder=encoder)
+    monkeypatch.setattr("qa.retriever.load_encoder", lambda *args, **kwargs: encoder)
+    monkeypatch.setattr("qa.retriever._encoders", {})  # keep the process-wide model cache clean for other tests
+    live = LiveRetriever(index_dir)
+    assert "600亩" in live.retrieve(QUESTION, k=1)[0].text
+    (documents_dir / "page.txt").write_text("## 凹河村\n\n凹河村改种樱桃900亩。\n", encoding="utf-8")
+    process = start_slow_build(documents_dir, index_dir, seconds=1.5)
+    during = live.retrieve(QUESTION, k=1)[0].text  # the rebuild is embedding now
+    assert process.stdout.read().strip() == "built 1"
+    assert process.wait(timeout=30) == 0
+    assert "600亩" in during
+    assert "900亩" in live.retrieve(QUESTION, k=1)[0].text  # picked up without a restart
+
+
+def test_a_running_question_keeps_the_index_it_started_with(documents_dir: Path, tmp_path: Path, encoder):
+    """The swap happens while a question holds the old Retriever: it finishes on the old index."""
+    index_dir = tmp_path / "index"
+    build_index(documents_dir, index_dir, encoder=encoder)
+    old = Retriever.load(index_dir, encoder=encoder)
+    (documents_dir / "page.txt").unlink()
+    thread = threading.Thread(target=build_index, args=(documents_dir, index_dir), kwargs={"encoder": encoder})
+    thread.start()
+    thread.join()
+    assert "600亩" in old.retrieve(QUESTION, k=1)[0].text
+    assert all(p.source == "sub/note.md" for p in Retriever.load(index_dir, encoder=encoder).retrieve(QUESTION, k=5))
