@@ -80,6 +80,7 @@ class BuildReport:
     seconds: float
     skipped: int = 0  # files skipped: empty, binary, undecodable, unreadable, links outside the folder
     encoder: str = TORCH  # the embedding path: one of qa.embedding.ENCODER_KINDS
+    changed_during_build: tuple[str, ...] = ()  # documents edited, added or deleted while the build ran
     added: int = 0  # documents
     changed: int = 0
     removed: int = 0
@@ -111,6 +112,11 @@ class BuildReport:
             )
         if self.skipped:
             lines.append(f"skipped {self.skipped} files (see the warnings)")
+        if self.changed_during_build:
+            lines.append(
+                f"changed while the build read them: {', '.join(self.changed_during_build)}; "
+                "run `qa build` again to index their new content"
+            )
         return "\n".join(lines)
 
 
@@ -344,7 +350,24 @@ def build_index(
                 passages=counts["passages"],
                 seconds=time.perf_counter() - started,
             )
-        return _build(plan, previous, report, skipped_entries, encoder, settings, show_progress, started)
+        report = _build(plan, previous, report, skipped_entries, encoder, settings, show_progress, started)
+        moved = changed_during_build(documents_dir, read_manifest(index_dir))
+        if moved:
+            log.warning("documents changed while the build read them, run `qa build` again: %s", ", ".join(moved))
+        return replace(report, changed_during_build=moved)
+
+
+def changed_during_build(documents_dir: Path, manifest: dict[str, Any]) -> tuple[str, ...]:
+    """Documents whose bytes now differ from what the build read (edited, added or deleted meanwhile).
+
+    The index stays consistent (each document's passages match the sha256 in the manifest);
+    these differ, so the next build picks them up.
+    """
+    scan = scan_documents(documents_dir)
+    now = {found.source: found.sha256 for found in scan.files}
+    read = {source: entry["sha256"] for source, entry in manifest.get("documents", {}).items()}
+    read |= {source: entry["sha256"] for source, entry in manifest.get("skipped", {}).items()}
+    return tuple(sorted(source for source in now.keys() | read.keys() if now.get(source) != read.get(source)))
 
 
 def _build(

@@ -1,8 +1,11 @@
-"""Build an index with the fake encoder, slowly: for tests that kill or race a build.
+"""Build an index with the fake encoder, pausing at one point: for tests that kill or race a build.
 
-    python tests/slow_build.py DOCUMENTS INDEX SECONDS
+    python tests/slow_build.py DOCUMENTS INDEX SECONDS [POINT]
 
-Prints "embedding" when it starts embedding, then sleeps SECONDS before finishing.
+POINT is where the build prints its name and sleeps SECONDS before going on:
+"embedding" (default: before the vectors are computed), "writing" (the staged FAISS file
+is written, the rest not yet), or "swapping" (everything is staged, the swap is next).
+Prints "built N" at the end, N the passages embedded, then the build's summary.
 """
 
 from __future__ import annotations
@@ -13,8 +16,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import faiss
+
+import qa.index
 from qa.index import build_index
 from tests.conftest import BigramEncoder
+
+
+def pause(point: str, seconds: float) -> None:
+    print(point, flush=True)
+    time.sleep(seconds)
 
 
 class SlowEncoder(BigramEncoder):
@@ -22,12 +33,35 @@ class SlowEncoder(BigramEncoder):
         self.seconds = seconds
 
     def encode(self, texts: list[str], *, show_progress: bool = False):
-        print("embedding", flush=True)
-        time.sleep(self.seconds)
+        pause("embedding", self.seconds)
         return super().encode(texts, show_progress=show_progress)
+
+
+def pause_after(function, point: str, seconds: float):
+    def paused(*args, **kwargs):
+        result = function(*args, **kwargs)
+        pause(point, seconds)
+        return result
+
+    return paused
+
+
+def pause_before(function, point: str, seconds: float):
+    def paused(*args, **kwargs):
+        pause(point, seconds)
+        return function(*args, **kwargs)
+
+    return paused
 
 
 if __name__ == "__main__":
     documents, index, seconds = sys.argv[1:4]
-    report = build_index(Path(documents), Path(index), encoder=SlowEncoder(float(seconds)))
+    point = sys.argv[4] if len(sys.argv) > 4 else "embedding"
+    encoder = SlowEncoder(float(seconds)) if point == "embedding" else BigramEncoder()
+    if point == "writing":
+        faiss.write_index = pause_after(faiss.write_index, point, float(seconds))
+    elif point == "swapping":
+        qa.index._swap_in = pause_before(qa.index._swap_in, point, float(seconds))
+    report = build_index(Path(documents), Path(index), encoder=encoder)
     print(f"built {report.embedded}", flush=True)
+    print(report.summary(), flush=True)

@@ -18,14 +18,12 @@ from tests.conftest import ROOT
 QUESTION = "凹河村种植樱桃多少亩"
 
 
-def start_slow_build(documents_dir: Path, index_dir: Path, seconds: float) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "tests" / "slow_build.py"), str(documents_dir), str(index_dir), str(seconds)],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
-    assert process.stdout.readline().strip() == "embedding"  # mid-embedding from here on
+def start_slow_build(
+    documents_dir: Path, index_dir: Path, seconds: float, point: str = "embedding"
+) -> subprocess.Popen:
+    command = [sys.executable, str(ROOT / "tests" / "slow_build.py"), str(documents_dir), str(index_dir)]
+    process = subprocess.Popen([*command, str(seconds), point], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    assert process.stdout.readline().strip() == point  # paused at that point from here on
     return process
 
 
@@ -33,14 +31,15 @@ def answers(retriever: Retriever) -> list[tuple[str, float]]:
     return [(p.text, round(p.score, 6)) for p in retriever.retrieve(QUESTION, k=5)]
 
 
+@pytest.mark.parametrize("point", ["embedding", "writing", "swapping"])
 def test_sigkill_mid_build_keeps_the_previous_index_and_the_next_build_finishes(
-    documents_dir: Path, tmp_path: Path, encoder
+    documents_dir: Path, tmp_path: Path, encoder, point
 ):
     index_dir = tmp_path / "index"
     build_index(documents_dir, index_dir, encoder=encoder)
     before = answers(Retriever.load(index_dir, encoder=encoder))
     (documents_dir / "page.txt").write_text("## 凹河村\n\n凹河村改种樱桃900亩。\n", encoding="utf-8")
-    process = start_slow_build(documents_dir, index_dir, seconds=60)
+    process = start_slow_build(documents_dir, index_dir, seconds=60, point=point)
     try:
         with pytest.raises(IndexLockedError):  # a second builder meanwhile stops
             build_index(documents_dir, index_dir, encoder=encoder, lock_wait=0.2)
@@ -68,7 +67,7 @@ def test_a_question_asked_during_a_rebuild_is_answered_from_the_old_index(
     (documents_dir / "page.txt").write_text("## 凹河村\n\n凹河村改种樱桃900亩。\n", encoding="utf-8")
     process = start_slow_build(documents_dir, index_dir, seconds=1.5)
     during = live.retrieve(QUESTION, k=1)[0].text  # the rebuild is embedding now
-    assert process.stdout.read().strip() == "built 1"
+    assert process.stdout.read().startswith("built 1\n")
     assert process.wait(timeout=30) == 0
     assert "600亩" in during
     assert "900亩" in live.retrieve(QUESTION, k=1)[0].text  # picked up without a restart
@@ -85,3 +84,21 @@ def test_a_running_question_keeps_the_index_it_started_with(documents_dir: Path,
     thread.join()
     assert "600亩" in old.retrieve(QUESTION, k=1)[0].text
     assert all(p.source == "sub/note.md" for p in Retriever.load(index_dir, encoder=encoder).retrieve(QUESTION, k=5))
+
+
+def test_documents_changed_during_a_build_are_reported_and_picked_up_next(documents_dir: Path, tmp_path: Path, encoder):
+    index_dir = tmp_path / "index"
+    build_index(documents_dir, index_dir, encoder=encoder)
+    (documents_dir / "page.txt").write_text("## 凹河村\n\n凹河村改种樱桃900亩。\n", encoding="utf-8")
+    process = start_slow_build(documents_dir, index_dir, seconds=1.5)  # it has read page.txt
+    (documents_dir / "page.txt").write_text("## 凹河村\n\n凹河村改种樱桃1200亩。\n", encoding="utf-8")
+    (documents_dir / "late.txt").write_text("暗流镇排查自建房5511栋。", encoding="utf-8")
+    output = process.stdout.read()
+    assert process.wait(timeout=30) == 0
+    assert "changed while the build read them: late.txt, page.txt" in output
+    indexed = Retriever.load(index_dir, encoder=encoder)
+    assert "900亩" in indexed.retrieve(QUESTION, k=1)[0].text  # what was read, consistently with its hash
+    assert not any(p.source == "late.txt" for p in indexed.passages)
+    report = build_index(documents_dir, index_dir, encoder=encoder)
+    assert (report.added, report.changed, report.changed_during_build) == (1, 1, ())
+    assert "1200亩" in Retriever.load(index_dir, encoder=encoder).retrieve(QUESTION, k=1)[0].text
