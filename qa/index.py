@@ -351,13 +351,14 @@ def build_index(
                 seconds=time.perf_counter() - started,
             )
         report = _build(plan, previous, report, skipped_entries, encoder, settings, show_progress, started)
-        moved = changed_during_build(documents_dir, read_manifest(index_dir))
+        unhashed = {item.source for item in plan.skipped if not item.sha256}  # e.g. empty or unreadable
+        moved = changed_during_build(documents_dir, read_manifest(index_dir), ignore=unhashed)
         if moved:
             log.warning("documents changed while the build read them, run `qa build` again: %s", ", ".join(moved))
         return replace(report, changed_during_build=moved)
 
 
-def changed_during_build(documents_dir: Path, manifest: dict[str, Any]) -> tuple[str, ...]:
+def changed_during_build(documents_dir: Path, manifest: dict[str, Any], ignore: set[str]) -> tuple[str, ...]:
     """Documents whose bytes now differ from what the build read (edited, added or deleted meanwhile).
 
     The index stays consistent (each document's passages match the sha256 in the manifest);
@@ -365,9 +366,11 @@ def changed_during_build(documents_dir: Path, manifest: dict[str, Any]) -> tuple
     """
     scan = scan_documents(documents_dir)
     now = {found.source: found.sha256 for found in scan.files}
+    now |= {item.source: item.sha256 for item in scan.skipped if item.sha256}
     read = {source: entry["sha256"] for source, entry in manifest.get("documents", {}).items()}
     read |= {source: entry["sha256"] for source, entry in manifest.get("skipped", {}).items()}
-    return tuple(sorted(source for source in now.keys() | read.keys() if now.get(source) != read.get(source)))
+    differ = (now.keys() | read.keys()) - ignore
+    return tuple(sorted(source for source in differ if now.get(source) != read.get(source)))
 
 
 def _build(
