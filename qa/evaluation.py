@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.distractors import cache_root, corpus_with_distractors
+from qa.embedding import default_kind
 from qa.errors import QAError
 from qa.index import IndexSettings, build_index, stale_reason
 from qa.retriever import Retriever
@@ -118,8 +119,9 @@ def evaluation_index(
     """An index of the documents (plus distractors) in the cache, built only when stale."""
     settings = settings or IndexSettings()
     corpus = corpus_with_distractors(documents_dir, distractors) if distractors else Path(documents_dir)
-    key = json.dumps([str(Path(corpus).resolve()), model, settings.to_dict()], sort_keys=True)
+    kind = default_kind()
+    key = json.dumps([str(Path(corpus).resolve()), model, kind, settings.to_dict()], sort_keys=True)
     index_dir = cache_root() / "eval-indexes" / hashlib.sha256(key.encode()).hexdigest()[:16]
-    if stale_reason(corpus, index_dir, model=model, settings=settings) is not None:
-        build_index(corpus, index_dir, model=model, settings=settings, show_progress=show_progress)
+    if stale_reason(corpus, index_dir, model=model, encoder_kind=kind, settings=settings) is not None:
+        build_index(corpus, index_dir, model=model, encoder_kind=kind, settings=settings, show_progress=show_progress)
     return index_dir
