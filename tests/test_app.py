@@ -127,3 +127,9 @@ def test_main_binds_localhost_7860_by_default(monkeypatch: pytest.MonkeyPatch, t
     assert launched == {"server_name": "0.0.0.0", "server_port": 8000}
     web.main(["--host", "127.0.0.2", "--port", "9000"])
     assert launched == {"server_name": "127.0.0.2", "server_port": 9000}
+
+
+def test_chat_takes_earlier_questions_for_a_follow_up(client: Client):
+    text = client.predict("枇杷呢？", 3, ["凹河村种了多少亩樱桃？"], api_name="/chat")
+    assert text.startswith("*检索：凹河村种了多少亩樱桃? 枇杷*")
+    assert "枇杷456亩" in text

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -88,7 +89,11 @@ def ask(page, question: str) -> str:
     page.locator("#question textarea").fill(question)
     page.locator("#question textarea").press("Enter")
     replies.nth(before).wait_for(timeout=REPLY_TIMEOUT_MS)
-    return replies.nth(before).inner_text()
+    reply = replies.nth(before)
+    deadline = time.monotonic() + REPLY_TIMEOUT_MS / 1000
+    while "Loading content" in reply.inner_text() and time.monotonic() < deadline:
+        time.sleep(0.1)  # the bubble exists before its markdown is rendered
+    return reply.inner_text()
 
 
 def test_the_page_answers_a_dev_question_with_answer_line_and_citation(page):
@@ -127,6 +132,13 @@ def test_a_question_with_html_is_shown_as_text(page):
     assert user.strip() == question
     assert page.evaluate("window.__pwned") is None
     assert page.locator("#chat img, #chat b, #chat a[href*='evil.example']").count() == 0
+
+
+def test_a_follow_up_in_the_page_uses_the_conversation(page):
+    assert "樱桃600亩" in ask(page, "凹河村种了多少亩樱桃？").splitlines()[0]
+    reply = ask(page, "枇杷呢？")
+    assert reply.startswith("检索：凹河村种了多少亩樱桃? 枇杷")
+    assert "枇杷456亩" in reply
 
 
 def test_a_long_question_is_cut_with_a_notice(page):
