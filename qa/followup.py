@@ -18,7 +18,6 @@ import re
 PRONOUNS = ("它们", "他们", "她们", "它", "该企业", "该公司", "该项目", "那里", "这里", "那儿", "这儿", "当地")
 PARTITIVES = ("其中", "其余", "其")  # "among those …": the whole previous question is the context
 ELLIPSIS = re.compile(r"^(?:那么?|那|还有|另外)?(?P<rest>.{1,12}?)呢[？?]?$")
-LEADING_FILLER = re.compile(r"^(?:那么?|那|还有|另外)")
 # Where the topic of a question ends: its predicate or question word.
 PREDICATE = re.compile(
     r"是|有|在|的|种|排查|完成|实现|建|开展|组织|成立|注册|投资|达|增|发|送|获|被|把|将|从|于|今年|去年|"
