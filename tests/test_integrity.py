@@ -74,3 +74,12 @@ def test_a_rebuild_repairs_a_damaged_index(index_dir: Path, documents_dir: Path,
     flip_middle_byte(index_dir / FAISS_FILE)
     report = build_index(documents_dir, index_dir, encoder=encoder)
     assert report.passages == len(load_index(index_dir).passages)
+
+
+def test_a_manifest_whose_passage_count_disagrees_with_faiss_is_refused(index_dir: Path):
+    manifest_path = index_dir / MANIFEST_FILE
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["counts"]["passages"] += 1
+    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(IndexMismatchError, match="the manifest lists .* passages.*qa build"):
+        load_index(index_dir)
