@@ -1,8 +1,9 @@
 """The web chat: ask a question, get a short answer and the passages it cites.
 
-    python app.py [--host 127.0.0.1] [--port 7860] [--index DIR] [--documents DIR]
+    python app.py [--host 127.0.0.1] [--port 7860] [--index DIR] [--documents DIR] [--auth USER:PASSWORD]
 
-Environment: QA_HOST, QA_PORT, QA_INDEX, QA_DOCUMENTS (flags win). API endpoints for
+Environment: QA_HOST, QA_PORT, QA_INDEX, QA_DOCUMENTS, QA_AUTH, QA_QUEUE_SIZE (flags win).
+Launch settings (no share link, login, file-route limits, Origin check) live in `qa.serving`. API endpoints for
 programs: `/chat` (message, k -> the reply as markdown) and `/retrieve` (question, k -> a
 JSON list of passages). Wiring only: retrieval, formatting and escaping live in `qa/`.
 """
@@ -30,11 +31,12 @@ from qa.embedding import configured_model
 from qa.errors import QAError
 from qa.index import build_index
 from qa.retriever import default_index_dir, live_retriever
+from qa.serving import AUTH_ENV, launch_settings, queue_size
 
 log = logging.getLogger("qa.app")
 
 CHAT_CONCURRENCY = 4  # questions answered at once; more wait in the queue
-QUEUE_SIZE = 64
+QUEUE_SIZE = queue_size()  # $QA_QUEUE_SIZE, else 64
 
 
 def make_app(index_dir: str | Path, documents_dir: str | Path = "documents") -> gr.Blocks:
@@ -108,11 +110,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--documents", default=os.environ.get("QA_DOCUMENTS", "documents"), help="documents folder, for rebuilds"
     )
+    parser.add_argument(
+        "--auth", default=os.environ.get(AUTH_ENV), help="user:password to protect the page and API (default: $QA_AUTH)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
+    settings = launch_settings(args.host, args.port, args.auth, blocked=[args.index, args.documents])
     app = make_app(args.index, args.documents)
-    app.queue(default_concurrency_limit=CHAT_CONCURRENCY, max_size=QUEUE_SIZE)  # shared by /chat and /retrieve
-    app.launch(server_name=args.host, server_port=args.port)
+    app.queue(default_concurrency_limit=CHAT_CONCURRENCY, max_size=queue_size())  # shared by /chat and /retrieve
+    app.launch(**settings)
 
 
 if __name__ == "__main__":

@@ -120,13 +120,13 @@ def test_main_binds_localhost_7860_by_default(monkeypatch: pytest.MonkeyPatch, t
     monkeypatch.delenv("QA_HOST", raising=False)
     monkeypatch.delenv("QA_PORT", raising=False)
     web.main(["--index", str(tmp_path / "missing")])
-    assert launched == {"server_name": "127.0.0.1", "server_port": 7860}
+    assert (launched["server_name"], launched["server_port"], launched["share"]) == ("127.0.0.1", 7860, False)
     monkeypatch.setenv("QA_HOST", "0.0.0.0")
     monkeypatch.setenv("QA_PORT", "8000")
     web.main([])
-    assert launched == {"server_name": "0.0.0.0", "server_port": 8000}
+    assert (launched["server_name"], launched["server_port"]) == ("0.0.0.0", 8000)
     web.main(["--host", "127.0.0.2", "--port", "9000"])
-    assert launched == {"server_name": "127.0.0.2", "server_port": 9000}
+    assert (launched["server_name"], launched["server_port"]) == ("127.0.0.2", 9000)
 
 
 def test_chat_takes_earlier_questions_for_a_follow_up(client: Client):

@@ -134,6 +134,14 @@ def test_a_question_with_html_is_shown_as_text(page):
     assert page.locator("#chat img, #chat b, #chat a[href*='evil.example']").count() == 0
 
 
+def test_a_question_with_a_script_tag_runs_nothing(page):
+    question = "<script>window.__pwned = 4;</script>[点我](http://evil.example/q)凹河村种了多少亩樱桃？"
+    assert ask(page, question).startswith("答：")  # answered (retrieval may well prefer the hostile document)
+    assert page.locator("#chat .user").last.inner_text().strip() == question
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("#chat script, #chat a[href*='evil.example']").count() == 0
+
+
 def test_a_follow_up_in_the_page_uses_the_conversation(page):
     assert "樱桃600亩" in ask(page, "凹河村种了多少亩樱桃？").splitlines()[0]
     reply = ask(page, "枇杷呢？")

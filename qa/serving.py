@@ -1,0 +1,107 @@
+"""Launch settings for the web chat: where it listens, who may use it, what it serves.
+
+    >>> settings = launch_settings(host="127.0.0.1", port=7860, auth="ana:secret", blocked=["index"])
+    >>> settings["share"], settings["auth"]
+    (False, ('ana', 'secret'))
+
+Binds 127.0.0.1 unless told otherwise, never opens a share link, sets an upload size limit,
+blocks the index, documents and .venv folders from Gradio's file routes, and refuses
+requests whose `Origin` is another site (or `null`). This module does not build the page.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from qa.errors import QAError
+
+Scope = MutableMapping[str, Any]
+ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_QUEUE_SIZE = 64  # questions waiting; past this Gradio answers "Queue is full" at once
+MAX_FILE_SIZE = "1mb"  # the upload route exists even without an upload component
+AUTH_ENV = "QA_AUTH"
+QUEUE_SIZE_ENV = "QA_QUEUE_SIZE"
+
+
+class AuthFormatError(QAError):
+    def __init__(self) -> None:
+        super().__init__("--auth / QA_AUTH must look like user:password (both non-empty)")
+
+
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    """'ana:se:cret' -> ('ana', 'se:cret'); None or '' -> None (no login). Raises AuthFormatError."""
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise AuthFormatError()
+    return user, password
+
+
+def queue_size() -> int:
+    """$QA_QUEUE_SIZE, else 64."""
+    return int(os.environ.get(QUEUE_SIZE_ENV) or DEFAULT_QUEUE_SIZE)
+
+
+def blocked_paths(*folders: str | Path) -> list[str]:
+    """The folders Gradio's file routes must never serve: the ones given plus this project's .venv."""
+    venv = Path(__file__).resolve().parent.parent / ".venv"
+    return [str(Path(folder).resolve()) for folder in (*folders, venv)]
+
+
+class OriginCheck:
+    """ASGI middleware: 403 for a request whose Origin is not the server's own (`null` included).
+
+    Requests without an Origin (gradio_client, curl) and same-origin requests from the page pass.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] in ("http", "websocket"):
+            headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
+            origin = headers.get("origin")
+            if origin is not None and not same_origin(origin, headers.get("host", ""), scope):
+                if scope["type"] == "websocket":
+                    await send({"type": "websocket.close", "code": 1008})
+                    return
+                await send(
+                    {"type": "http.response.start", "status": 403, "headers": [(b"content-type", b"text/plain")]}
+                )
+                await send({"type": "http.response.body", "body": b"cross-origin request refused"})
+                return
+        await self.app(scope, receive, send)
+
+
+def same_origin(origin: str, host: str, scope: Scope) -> bool:
+    """'http://127.0.0.1:7860' is the same origin as host '127.0.0.1:7860' over http; 'null' never is."""
+    scheme = "https" if scope.get("scheme") in ("https", "wss") else "http"
+    return bool(host) and origin.rstrip("/").lower() == f"{scheme}://{host}".lower()
+
+
+def launch_settings(
+    host: str = DEFAULT_HOST,
+    port: int = 7860,
+    auth: str | None = None,
+    blocked: Sequence[str | Path] = (),
+) -> dict[str, Any]:
+    """Keyword arguments for `gr.Blocks.launch`. Raises AuthFormatError for a malformed auth."""
+    from starlette.middleware import Middleware
+
+    return {
+        "server_name": host,
+        "server_port": port,
+        "share": False,
+        "auth": parse_auth(auth),
+        "max_file_size": MAX_FILE_SIZE,
+        "allowed_paths": [],
+        "blocked_paths": blocked_paths(*blocked),
+        "strict_cors": True,
+        "app_kwargs": {"middleware": [Middleware(OriginCheck)]},
+    }
