@@ -19,6 +19,7 @@ from gradio_client.exceptions import AppError
 import app as web
 from qa.index import build_index
 from qa.passage import Passage
+from qa.serving import launch_settings
 
 
 def free_port() -> int:
@@ -29,11 +30,12 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running_app(index_dir: Path, documents_dir: Path) -> Iterator[str]:
-    """Serve the chat on a free 127.0.0.1 port in this process; yields its URL."""
+    """Serve the chat on a free 127.0.0.1 port in this process, with the app's own launch settings."""
     demo = web.make_app(index_dir, documents_dir)
     demo.queue(default_concurrency_limit=web.CHAT_CONCURRENCY, max_size=web.QUEUE_SIZE)
     port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    settings = launch_settings("127.0.0.1", port, blocked=(index_dir, documents_dir))
+    demo.launch(**settings, prevent_thread_lock=True, quiet=True)
     try:
         yield f"http://127.0.0.1:{port}/"
     finally:
