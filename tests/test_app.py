@@ -29,12 +29,14 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(index_dir: Path, documents_dir: Path) -> Iterator[str]:
+def running_app(
+    index_dir: Path, documents_dir: Path, auth: str | None = None, queue_size: int = web.QUEUE_SIZE
+) -> Iterator[str]:
     """Serve the chat on a free 127.0.0.1 port in this process, with the app's own launch settings."""
     demo = web.make_app(index_dir, documents_dir)
-    demo.queue(default_concurrency_limit=web.CHAT_CONCURRENCY, max_size=web.QUEUE_SIZE)
+    demo.queue(default_concurrency_limit=web.CHAT_CONCURRENCY, max_size=queue_size)
     port = free_port()
-    settings = launch_settings("127.0.0.1", port, blocked=(index_dir, documents_dir))
+    settings = launch_settings("127.0.0.1", port, auth, blocked=(index_dir, documents_dir))
     demo.launch(**settings, prevent_thread_lock=True, quiet=True)
     try:
         yield f"http://127.0.0.1:{port}/"

@@ -21,21 +21,9 @@ import app as web
 from qa.index import build_index
 from qa.serving import AuthFormatError, launch_settings, parse_auth, same_origin
 from tests import test_app
-from tests.test_app import free_port
+from tests.test_app import running_app
 
 fake_model = test_app.fake_model  # the fixture: fake encoder, fresh process-wide caches
-
-
-@contextlib.contextmanager
-def served(index_dir: Path, documents_dir: Path, auth: str | None = None, queue_size: int = 64) -> Iterator[str]:
-    demo = web.make_app(index_dir, documents_dir)
-    demo.queue(default_concurrency_limit=web.CHAT_CONCURRENCY, max_size=queue_size)
-    settings = launch_settings("127.0.0.1", free_port(), auth, blocked=[index_dir, documents_dir])
-    demo.launch(**settings, prevent_thread_lock=True, quiet=True)
-    try:
-        yield f"http://127.0.0.1:{settings['server_port']}/"
-    finally:
-        demo.close()
 
 
 @pytest.fixture
@@ -46,7 +34,7 @@ def index_dir(documents_dir: Path, tmp_path: Path, encoder, fake_model) -> Path:
 
 @pytest.fixture
 def url(index_dir: Path, documents_dir: Path) -> Iterator[str]:
-    with served(index_dir, documents_dir) as url:
+    with running_app(index_dir, documents_dir) as url:
         yield url
 
 
@@ -87,7 +75,7 @@ def test_same_origin():
 
 
 def test_login_protects_the_page_and_the_api(index_dir: Path, documents_dir: Path):
-    with served(index_dir, documents_dir, auth="ana:s3cret") as url:
+    with running_app(index_dir, documents_dir, auth="ana:s3cret") as url:
         assert httpx.get(url + "config").status_code == 401
         assert "凹河村" not in httpx.get(url).text
         assert httpx.get(url + "gradio_api/info").status_code == 401
@@ -144,7 +132,7 @@ def test_a_full_queue_answers_busy_at_once(index_dir: Path, documents_dir: Path,
         return original(*args, **kwargs)
 
     monkeypatch.setattr(web, "reply", slow_reply)
-    with served(index_dir, documents_dir, queue_size=1) as url:
+    with running_app(index_dir, documents_dir, queue_size=1) as url:
         client = Client(url, verbose=False)
         jobs = [client.submit("凹河村种植樱桃多少亩", 1, api_name="/chat") for _ in range(10)]
         busy, started = [], time.monotonic()
