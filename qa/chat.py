@@ -130,7 +130,7 @@ def reply(
     """
     try:
         earlier = [(question, "") for question in history or [] if isinstance(question, str)]
-        result = answer(message, earlier, k=_whole(k), retriever=retriever)  # type: ignore[arg-type]
+        result = answer(message, earlier, k=k, retriever=retriever)  # type: ignore[arg-type]
     except QAError as error:
         return escape_text(str(error))
     return format_answer(result)
@@ -138,12 +138,7 @@ def reply(
 
 def cited_passages(retriever: Retriever | LiveRetriever, question: object, k: object = 5) -> list[dict[str, Any]]:
     """The passages for a question as JSON objects with the `Passage` fields. Raises QAError subclasses."""
-    return [passage.to_json() for passage in retriever.retrieve(question, k=_whole(k))]  # type: ignore[arg-type]
-
-
-def _whole(k: object) -> object:
-    """5.0 -> 5 (sliders and JSON clients send floats); anything else is left for `check_k` to judge."""
-    return int(k) if isinstance(k, float) and k.is_integer() else k
+    return [passage.to_json() for passage in retriever.retrieve(question, k=k)]  # type: ignore[arg-type]
 
 
 def describe_index(retriever: LiveRetriever) -> str:

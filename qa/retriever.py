@@ -38,7 +38,12 @@ def default_index_dir() -> Path:
 
 
 def check_k(k: object) -> int:
-    """k as an int in 1..MAX_K. Raises InvalidKError for anything below 1 or not an integer."""
+    """k as an int in 1..MAX_K. Raises InvalidKError for anything below 1 or not an integer.
+
+    An integral float (5.0, as sliders and JSON clients send it) counts as that integer.
+    """
+    if isinstance(k, float) and k.is_integer():
+        k = int(k)
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
         try:
             k = int(str(k).strip())

@@ -12,7 +12,7 @@ import pytest
 
 from qa.answer import answer
 from qa.embedding import DEFAULT_MODEL
-from qa.evaluation import evaluate, evaluation_index, load_questions
+from qa.evaluation import evaluate, evaluation_index, is_hit, load_questions
 from qa.index import build_index
 from qa.retriever import Retriever
 from tests.conftest import DEV_QUESTIONS, DOCUMENTS, ROOT
@@ -84,14 +84,10 @@ def dev_items(name: str) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def contains_answer(text: str, answers: list[str]) -> bool:
-    return any("".join(a.split()) in "".join(text.split()) for a in answers)
-
-
 def test_answers_hold_the_answer_string_and_are_found(real_retriever: Retriever):
     items = dev_items("dev_questions.jsonl")
     results = [(item, answer(item["question"], retriever=real_retriever)) for item in items]
-    correct = [item["id"] for item, result in results if contains_answer(result.text, item["answers"])]
+    correct = [item["id"] for item, result in results if is_hit(result.text, item["answers"])]
     found = [item["id"] for item, result in results if result.found]
     assert len(correct) / len(items) >= 0.85, sorted({i["id"] for i in items} - set(correct))
     assert len(found) / len(items) >= 0.95
@@ -112,4 +108,4 @@ def test_every_dev_dialogue_is_answered(real_retriever: Retriever):
         for turn in item["turns"]:
             result = answer(turn, history, retriever=real_retriever)
             history.append((turn, result.text))
-        assert contains_answer(result.text, item["answers"]), (item["id"], result.query, result.text)
+        assert is_hit(result.text, item["answers"]), (item["id"], result.query, result.text)
