@@ -191,7 +191,7 @@ def quantise(recipe: Recipe, source: Path, target: Path) -> None:
         logging.disable(logging.NOTSET)
 
 
-def _export_float(model_path: str, pooling: str, target: Path) -> None:
+def export_float(model_path: str, pooling: str, target: Path) -> None:
     """The transformer with pooling and normalisation inside, as one float ONNX graph."""
     import torch
     from transformers import AutoModel
@@ -264,7 +264,7 @@ def export(model_path: str, target: Path, recipes: tuple[Recipe, ...] = RECIPES)
         tokenizer_file = staging / "tokenizer.json"
         shutil.copy2(Path(model_path) / "tokenizer.json", tokenizer_file)
         float_file = staging / "model.float.onnx"
-        _export_float(model_path, pooling, float_file)
+        export_float(model_path, pooling, float_file)
         float_min, float_mean = check_graph(float_file, tokenizer_file, reference, tokens)
         if float_min < FLOAT_MIN_COSINE:
             raise ModelLoadError(
