@@ -697,4 +697,8 @@ def stale_reason(
         return status.problem
     if not status.up_to_date:
         return f"documents changed: {', '.join(sorted([*status.added, *status.changed, *status.removed]))}"
+    if status.encoder_fingerprint is None:
+        # A build exports and checks the encoder first; when its fingerprint is the index's,
+        # nothing is embedded again.
+        return "this machine has not exported and checked the encoder yet"
     return None

@@ -8,7 +8,7 @@ import pytest
 
 from qa.cli import main
 from qa.errors import IndexMismatchError
-from qa.index import build_index, index_status
+from qa.index import build_index, index_status, stale_reason
 from qa.retriever import Retriever
 from tests.conftest import BigramEncoder
 
@@ -63,3 +63,24 @@ def test_status_names_the_encoder_its_check_and_the_model_licence(documents_dir,
     assert "encoder: torch (the model itself, float32)" in out
     assert "model m3e-small: non-commercial, research use only" in out
     assert "the index is up to date" in out
+
+
+def test_an_encoder_not_yet_exported_here_makes_the_index_stale_until_a_build_checks_it(
+    documents_dir, tmp_path, monkeypatch
+):
+    encoder = ExportedBigramEncoder("onnx-int8/int8-per-channel/key-1")
+    encoder.kind = "onnx-int8"
+    build_index(documents_dir, tmp_path / "index", encoder=encoder)
+    exported: list[str] = []
+    monkeypatch.setattr("qa.index.known_fingerprint", lambda model, kind: exported[-1] if exported else None)
+    reason = stale_reason(documents_dir, tmp_path / "index", model="fake-bigram", encoder_kind="onnx-int8")
+    assert reason == "this machine has not exported and checked the encoder yet"
+
+    def export_then_load(model=None, kind=None):
+        exported.append(encoder.fingerprint)
+        return encoder
+
+    monkeypatch.setattr("qa.index.load_encoder", export_then_load)
+    report = build_index(documents_dir, tmp_path / "index", model="fake-bigram", encoder_kind="onnx-int8")
+    assert exported and report.up_to_date and report.embedded == 0  # same fingerprint: nothing embedded again
+    assert stale_reason(documents_dir, tmp_path / "index", model="fake-bigram", encoder_kind="onnx-int8") is None
