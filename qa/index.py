@@ -89,6 +89,7 @@ class BuildReport:
     embedded: int = 0  # passages embedded by this build
     full_reason: str | None = None  # why every document was embedded again; None for an incremental build
     skipped_files: tuple[SkippedFile, ...] = ()
+    store: str = ""  # the Milvus store built, "" for the index folder
 
     @property
     def up_to_date(self) -> bool:
@@ -99,13 +100,13 @@ class BuildReport:
         lines = [f"full rebuild: {self.full_reason}"] if self.full_reason else []
         if self.up_to_date:
             lines.append(
-                f"index {self.index_dir} is up to date: {self.documents} documents, {self.passages} passages, "
+                f"index {self.store or self.index_dir} is up to date: {self.documents} documents, {self.passages} passages, "
                 f"nothing embedded ({self.seconds:.1f} s)"
             )
         else:
             lines.append(
                 f"indexed {self.documents} documents, {self.articles} articles, "
-                f"{self.passages} passages in {self.seconds:.1f} s with {self.model} -> {self.index_dir}"
+                f"{self.passages} passages in {self.seconds:.1f} s with {self.model} -> {self.store or self.index_dir}"
             )
             lines.append(
                 f"documents: {self.added} added, {self.changed} changed, {self.removed} removed, "
@@ -351,6 +352,7 @@ def build_index(
             unchanged=len(plan.unchanged),
             full_reason=full_reason,
             skipped_files=tuple(plan.skipped),
+            store=str(target) if target is not None else "",
         )
         if previous is not None and report.up_to_date and skipped_entries == previous.manifest.get("skipped", {}):
             counts = previous.manifest["counts"]
@@ -711,15 +713,21 @@ def index_status(
     model: str,
     encoder_kind: str | None = None,
     settings: IndexSettings = IndexSettings(),
+    store: str | StoreLocation | None = None,
 ) -> IndexStatus:
-    """What the index holds and how the documents differ from it. Reads, never writes.
+    """What the index (in the folder, or the Milvus store named) holds and how the documents differ from it.
 
-    Like a build, it reads only files whose hash is not in the manifest, to tell which
-    of them would be skipped.
+    Reads, never writes. Like a build, it reads only files whose hash is not in the manifest,
+    to tell which of them would be skipped.
     """
     index_dir = Path(index_dir)
+    target = _target(store)
     try:
-        manifest: dict[str, Any] | None = read_manifest(index_dir)
+        manifest: dict[str, Any] | None = (
+            read_manifest(index_dir) if target is None else _store_manifest(target, index_dir)
+        )
+        if manifest is None:
+            raise IndexNotFoundError(target)
         problem = _manifest_problem(manifest, model, encoder_kind or default_kind(), settings)
     except (IndexNotFoundError, IndexMismatchError) as error:
         manifest, problem = None, str(error)
@@ -743,9 +751,12 @@ def stale_reason(
     model: str,
     encoder_kind: str | None = None,
     settings: IndexSettings = IndexSettings(),
+    store: str | StoreLocation | None = None,
 ) -> str | None:
     """Why the index no longer matches the documents, model or settings; None when current."""
-    status = index_status(documents_dir, index_dir, model=model, encoder_kind=encoder_kind, settings=settings)
+    status = index_status(
+        documents_dir, index_dir, model=model, encoder_kind=encoder_kind, settings=settings, store=store
+    )
     if status.problem is not None:
         return status.problem
     if not status.up_to_date:

@@ -72,6 +72,19 @@ def configured_location(index_dir: str | Path | None = None) -> StoreLocation:
     return StoreLocation(LOCAL, str(index_dir if index_dir is not None else default_index_dir()))
 
 
+def chosen_store(store: str | None, index_dir: Path | None) -> tuple[Path | None, StoreLocation | None]:
+    """(index folder, Milvus store) for a command's --store and --index: --store, else $QA_STORE unless
+    --index was given. A --store naming a folder is that folder; the Milvus store is None for a folder."""
+    if store is None and index_dir is None:
+        store = os.environ.get(STORE_ENV) or None
+    if store is None:
+        return index_dir, None
+    location = parse_location(store)
+    if location.is_local:
+        return Path(location.uri), None
+    return index_dir, location
+
+
 @runtime_checkable
 class PassageStore(Protocol):
     """One published build of an index, for searching. Safe to share between threads."""
