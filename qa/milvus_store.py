@@ -207,7 +207,7 @@ class MilvusStore:
     def _search(self, data: list[Any], field: str, depth: int) -> list[tuple[int, float]]:
         if depth <= 0:
             return []
-        params = {"ef": max(HNSW_EF, depth)} if field == "dense" and not _is_lite(self.location) else {}
+        params = {"ef": max(HNSW_EF, depth)} if field == "dense" and self.manifest.get("index_type") == "HNSW" else {}
         hits = self._client.search(
             self.collection,
             data=data,
@@ -313,13 +313,13 @@ class MilvusWriter:
         self.collection = pointer["collection"] if incremental else f"{location.name}_p{self.generation}"
         self.next_id = int(pointer["next_id"]) if incremental else 0
         self._drop_other_collections(keep={self.collection, pointer["collection"] if pointer else ""})
+        self.index_type = (previous or {}).get("index_type") or "FLAT"
         if incremental:
             self._clean_up_killed_builds()
         else:
             if self._client.has_collection(self.collection):
                 self._client.drop_collection(self.collection)
             self._create_collection()
-        self.index_type = "FLAT" if _is_lite(location) else "HNSW"
 
     def _drop_other_collections(self, keep: set[str]) -> None:
         prefix = f"{self.location.name}_p"
@@ -362,13 +362,29 @@ class MilvusWriter:
                 output_field_names=["sparse"],
             )
         )
+        self._client.create_collection(self.collection, schema=schema, consistency_level="Strong")
         index = self._client.prepare_index_params()
-        if _is_lite(self.location):
-            index.add_index("dense", index_type="FLAT", metric_type="IP")
-        else:
-            index.add_index("dense", index_type="HNSW", metric_type="IP", params=HNSW_PARAMS)
         index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25", params=BM25_PARAMS)
-        self._client.create_collection(self.collection, schema=schema, index_params=index, consistency_level="Strong")
+        self._client.create_index(self.collection, index)
+        self.index_type = self._create_dense_index()
+        self._client.load_collection(self.collection)
+
+    def _create_dense_index(self) -> str:
+        """HNSW on a server; FLAT where Milvus Lite refuses HNSW (it runs FLAT, IVF_FLAT and AUTOINDEX only)."""
+        pymilvus = _pymilvus()
+        for index_type, params in (("HNSW", HNSW_PARAMS), ("FLAT", {})):
+            if index_type == "HNSW" and _is_lite(self.location):
+                continue
+            index = self._client.prepare_index_params()
+            index.add_index("dense", index_type=index_type, metric_type="IP", params=params)
+            try:
+                self._client.create_index(self.collection, index)
+                return index_type
+            except pymilvus.MilvusException as error:
+                if "local mode" not in str(error):
+                    raise
+                log.info("this Milvus is Milvus Lite: the dense index is FLAT, not HNSW")
+        raise AssertionError("unreachable: FLAT is always accepted")
 
     def _rows(self, condition: str) -> list[dict[str, Any]]:
         fields = [*ROW_FIELDS, "added_in", "retired_in"]

@@ -92,9 +92,10 @@ def test_both_stores_rank_the_same_passages_in_the_same_order(documents_dir: Pat
         for mode in ("dense", "hybrid"):
             expected = [(p.passage_id, p.source) for p in local.retrieve(question, k=4, mode=mode)]
             assert [(p.passage_id, p.source) for p in milvus.retrieve(question, k=4, mode=mode)] == expected
-        assert milvus.retrieve(question, k=1, mode="bm25")[0].passage_id == local.retrieve(question, 1, mode="bm25")[
-            0
-        ].passage_id
+        assert (
+            milvus.retrieve(question, k=1, mode="bm25")[0].passage_id
+            == local.retrieve(question, 1, mode="bm25")[0].passage_id
+        )
 
 
 def test_an_incremental_build_embeds_changes_and_deletes_removed_documents(documents_dir: Path, where: dict):
@@ -160,9 +161,8 @@ def test_a_live_retriever_follows_a_rebuild(documents_dir: Path, where: dict, en
 def test_a_second_builder_is_refused(documents_dir: Path, where: dict, encoder):
     from qa.index import _lock_dir, _target
 
-    with index_lock(_lock_dir(_target(where["store"]), where["index_dir"])):
-        with pytest.raises(IndexLockedError):
-            build(documents_dir, where, encoder, lock_wait=0.2)
+    with index_lock(_lock_dir(_target(where["store"]), where["index_dir"])), pytest.raises(IndexLockedError):
+        build(documents_dir, where, encoder, lock_wait=0.2)
 
 
 def test_status_tells_what_the_store_holds(documents_dir: Path, where: dict, encoder):
