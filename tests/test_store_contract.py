@@ -7,6 +7,8 @@ Tests assert ids, order and text, never raw scores: Milvus's BM25 scores differ 
 from __future__ import annotations
 
 import itertools
+import json
+import os
 import shutil
 from pathlib import Path
 
@@ -44,12 +46,21 @@ def milvus_lite_file(tmp_path_factory: pytest.TempPathFactory):
     milvus_store.close_clients()  # stops the milvus-lite process
 
 
-@pytest.fixture(params=["local", "milvus-lite"])
+@pytest.fixture(params=["local", "milvus-lite", "milvus-server"])
 def where(request: pytest.FixtureRequest, tmp_path: Path) -> dict:
-    """build_index / Retriever.load keyword arguments that name one store."""
+    """build_index / Retriever.load keyword arguments that name one store.
+
+    milvus-server: the server at $QA_MILVUS_URI (e.g. http://milvus:19530), skipped when unset.
+    """
+    name = f"contract{os.getpid()}_{next(_names)}"
     if request.param == "local":
         return {"index_dir": tmp_path / "index", "store": None}
-    location = StoreLocation(MILVUS, request.getfixturevalue("milvus_lite_file"), name=f"t{next(_names)}")
+    if request.param == "milvus-server":
+        if not os.environ.get("QA_MILVUS_URI"):
+            pytest.skip("QA_MILVUS_URI is not set")
+        pytest.importorskip("pymilvus")
+        return {"index_dir": tmp_path / "index", "store": StoreLocation(MILVUS, os.environ["QA_MILVUS_URI"], name)}
+    location = StoreLocation(MILVUS, request.getfixturevalue("milvus_lite_file"), name=name)
     return {"index_dir": tmp_path / "index", "store": location}
 
 
@@ -173,3 +184,23 @@ def test_status_tells_what_the_store_holds(documents_dir: Path, where: dict, enc
     status = index_status(documents_dir, where["index_dir"], model=encoder.name, store=where["store"])
     assert status.manifest["counts"]["documents"] == 2
     assert (status.added, status.problem) == (["copy.txt"], None)
+
+
+def test_the_cli_builds_shows_and_asks_a_milvus_lite_store(
+    documents_dir: Path, tmp_path: Path, capsys, encoder, monkeypatch, milvus_lite_file
+):
+    from qa import cli
+
+    monkeypatch.setattr("qa.index.load_encoder", lambda model=None, kind=None: encoder)
+    monkeypatch.setattr("qa.retriever.load_encoder", lambda model=None, kind=None: encoder)
+    store = str(Path(milvus_lite_file).with_name("cli.db"))
+    assert cli.main(["build", "--documents", str(documents_dir), "--store", store]) == 0
+    assert "2 documents, 3 articles, 4 passages" in capsys.readouterr().out
+    monkeypatch.setenv("QA_STORE", store)  # the default store from here on
+    assert cli.main(["status", "--documents", str(documents_dir), "--model", encoder.name]) == 0
+    status = capsys.readouterr().out
+    assert f"store: Milvus {store}, collection qa_p1, build 1, dense index FLAT" in status
+    assert "2 documents, 3 articles, 4 passages" in status and "the index is up to date" in status
+    assert cli.main(["ask", "凹河村种植樱桃多少亩", "-k", "1", "--json"]) == 0
+    (best,) = json.loads(capsys.readouterr().out)
+    assert "樱桃600亩" in best["text"] and best["source"] == "page.txt"
