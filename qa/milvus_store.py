@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 
 NEVER = 2**62  # retired_in of a live row
 PUBLISHED = "published"
-MANIFEST_CHUNK = 60_000  # characters of manifest JSON per meta row (VARCHAR holds 65,535 bytes... of UTF-8)
+MANIFEST_CHUNK = 15_000  # characters of manifest JSON a meta row: at most 60,000 bytes of UTF-8 (VARCHAR: 65,535)
 TEXT_LIMIT = 65_535
 NAME_LIMIT = 2_048
 CANDIDATES = 50  # per search, before fusion (as the local store)
@@ -167,9 +167,9 @@ def _quoted(values: list[str]) -> str:
     return json.dumps(values, ensure_ascii=False)
 
 
-def _indexed_text(text: str) -> str:
+def _indexed_text(text: str, analyzer: str) -> str:
     """What the `indexed` field holds for a passage's indexed text, or is searched for a question."""
-    if ANALYZER == "jieba":
+    if analyzer == "jieba":
         return text
     return " ".join(tokenize(text))
 
@@ -223,7 +223,7 @@ class MilvusStore:
         return self._search([np.asarray(vector, dtype=np.float32).tolist()], "dense", depth)
 
     def _keyword_query(self, question: str) -> str:
-        return question if self._analyzer == "jieba" else " ".join(tokenize(question))
+        return _indexed_text(question, self._analyzer)
 
     def keyword(self, question: str, depth: int) -> list[tuple[int, float]]:
         query = self._keyword_query(question)
@@ -314,6 +314,8 @@ class MilvusWriter:
         self.next_id = int(pointer["next_id"]) if incremental else 0
         self._drop_other_collections(keep={self.collection, pointer["collection"] if pointer else ""})
         self.index_type = (previous or {}).get("index_type") or "FLAT"
+        # an update keeps its collection's analyzer; a full build takes the configured one
+        self.analyzer = (previous or {}).get("store", {}).get("analyzer", ANALYZER) if incremental else ANALYZER
         if incremental:
             self._clean_up_killed_builds()
         else:
@@ -346,7 +348,7 @@ class MilvusWriter:
         schema.add_field("page", data_type.INT64)  # 0 when the document has no pages
         schema.add_field("document_sha256", data_type.VARCHAR, max_length=64)
         schema.add_field("text", data_type.VARCHAR, max_length=TEXT_LIMIT)
-        analyzer = {"tokenizer": "jieba"} if ANALYZER == "jieba" else {"tokenizer": "whitespace"}
+        analyzer = {"tokenizer": "jieba"} if self.analyzer == "jieba" else {"tokenizer": "whitespace"}
         schema.add_field(
             "indexed", data_type.VARCHAR, max_length=TEXT_LIMIT, enable_analyzer=True, analyzer_params=analyzer
         )
@@ -413,7 +415,7 @@ class MilvusWriter:
                     "page": passage.page or 0,
                     "document_sha256": sha256,
                     "text": passage.text,
-                    "indexed": _indexed_text(passage.indexed_text(self.embed_titles)),
+                    "indexed": _indexed_text(passage.indexed_text(self.embed_titles), self.analyzer),
                     "dense": vector.tolist(),
                     "added_in": self.generation,
                     "retired_in": NEVER,
@@ -439,10 +441,10 @@ class MilvusWriter:
         manifest = {
             **manifest,
             "index_type": self.index_type,
-            "store": {"collection": self.collection, "generation": self.generation, "analyzer": ANALYZER},
+            "store": {"collection": self.collection, "generation": self.generation, "analyzer": self.analyzer},
         }
         text = json.dumps(manifest, ensure_ascii=False)
-        chunks = [text[i : i + MANIFEST_CHUNK // 4] for i in range(0, len(text), MANIFEST_CHUNK // 4)] or [""]
+        chunks = [text[i : i + MANIFEST_CHUNK] for i in range(0, len(text), MANIFEST_CHUNK)] or [""]
         meta = _meta_name(self.location)
         rows = [
             {"key": _manifest_key(self.generation, i), "value": chunk, "unused": [0.0, 0.0]}
