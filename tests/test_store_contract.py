@@ -12,7 +12,6 @@ import os
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from qa.errors import IndexLockedError, IndexNotFoundError
@@ -20,18 +19,9 @@ from qa.index import build_index, index_status
 from qa.lock import index_lock
 from qa.retriever import LiveRetriever, Retriever
 from qa.store import MILVUS, PassageStore, StoreLocation
-from tests.conftest import BigramEncoder
+from tests.test_incremental import CountingEncoder
 
 _names = itertools.count()
-
-
-class CountingEncoder(BigramEncoder):
-    def __init__(self) -> None:
-        self.embedded = 0
-
-    def encode(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
-        self.embedded += len(texts)
-        return super().encode(texts, show_progress=show_progress)
 
 
 @pytest.fixture(scope="module")
