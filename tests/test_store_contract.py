@@ -194,3 +194,14 @@ def test_the_cli_builds_shows_and_asks_a_milvus_lite_store(
     assert cli.main(["ask", "凹河村种植樱桃多少亩", "-k", "1", "--json"]) == 0
     (best,) = json.loads(capsys.readouterr().out)
     assert "樱桃600亩" in best["text"] and best["source"] == "page.txt"
+
+
+def test_answers_weigh_words_the_same_on_every_store(documents_dir: Path, where: dict, encoder):
+    from qa.answer import answer
+
+    build(documents_dir, where, encoder)
+    retriever = load(where, encoder)
+    result = answer("凹河村种了多少亩樱桃？", retriever=retriever)
+    assert result.found and "樱桃600亩" in result.text
+    assert [p.passage_id for p in result.passages] == [p.passage_id for p in retriever.retrieve(result.query)]
+    assert retriever.sparse.idf("没有这个词") > retriever.sparse.idf("樱桃") > 0  # a word no passage holds weighs most
