@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.embedding import TORCH, Encoder, load_encoder
-from qa.errors import InvalidKError, InvalidModeError
-from qa.index import MANIFEST_FILE, LoadedIndex
+from qa.embedding import TORCH, Encoder, fingerprint_of, load_encoder
+from qa.errors import IndexMismatchError, InvalidKError, InvalidModeError
+from qa.index import MANIFEST_FILE, LoadedIndex, encoder_changed
 from qa.local_store import CANDIDATES, KEYWORD_WEIGHT, LocalStore
 from qa.passage import Passage, StoredPassage
 from qa.question import prepare_question
@@ -93,11 +93,17 @@ class Retriever:
         mode: str = DEFAULT_MODE,
         store: str | StoreLocation | None = None,
     ) -> Retriever:
-        """Load an index (or the store named, else $QA_STORE) and the model it was built with (or the encoder given)."""
+        """Load an index (or the store named, else $QA_STORE) and the model it was built with (or the encoder given).
+
+        Raises IndexMismatchError when the encoder's fingerprint is not the index's: its
+        query vectors would not be comparable with the passages' (e.g. the ONNX export was
+        made again with other library versions or on another processor).
+        """
         expected = encoder.name if encoder is not None else None
         opened = open_store(_location(index_dir, store), expected_model=expected)
         manifest = opened.manifest
-        return cls(opened, encoder or load_encoder(manifest["model"], manifest.get("encoder", TORCH)), mode)
+        encoder = encoder or load_encoder(manifest["model"], manifest.get("encoder", TORCH))
+        return cls(check_encoder(opened, encoder), encoder, mode)
 
     @property
     def store(self) -> PassageStore:
@@ -145,6 +151,14 @@ class Retriever:
         ranked = ranked[:k]
         stored = self._store.passages([i for i, _ in ranked])
         return [Passage.from_stored(passage, score) for passage, (_, score) in zip(stored, ranked)]
+
+
+def check_encoder(store: PassageStore, encoder: Encoder) -> PassageStore:
+    """The store, when the encoder embeds questions as its passages were. Raises IndexMismatchError."""
+    built_with = store.manifest.get("encoder_fingerprint")
+    if built_with != fingerprint_of(encoder):
+        raise IndexMismatchError(store.location, encoder_changed(built_with, fingerprint_of(encoder)))
+    return store
 
 
 def _location(index_dir: str | Path | None, store: str | StoreLocation | None) -> StoreLocation:
@@ -216,7 +230,7 @@ class LiveRetriever:
             if self._retriever is None or self._key != key:
                 store = open_store(self.location)
                 encoder = shared_encoder(store.manifest["model"], store.manifest.get("encoder", TORCH))
-                self._retriever = Retriever(store, encoder)
+                self._retriever = Retriever(check_encoder(store, encoder), encoder)
                 self._key = key
             return self._retriever
 
