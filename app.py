@@ -37,6 +37,7 @@ log = logging.getLogger("qa.app")
 
 CHAT_CONCURRENCY = 4  # questions answered at once; more wait in the queue
 QUEUE_SIZE = queue_size()  # $QA_QUEUE_SIZE, else 64
+NO_LATEX: list[dict[str, str | bool]] = []  # documents' "$$E=mc^2$$" is text, never typeset
 
 
 def make_app(index_dir: str | Path, documents_dir: str | Path = "documents") -> gr.Blocks:
@@ -72,7 +73,14 @@ def make_app(index_dir: str | Path, documents_dir: str | Path = "documents") -> 
         gr.Markdown("# 清镇文档问答\nQuestion answering over Chinese documents, with cited passages")
         with gr.Row():
             with gr.Column(scale=3):
-                chatbot = gr.Chatbot(label="对话", height=560, allow_tags=False, sanitize_html=True, elem_id="chat")
+                chatbot = gr.Chatbot(
+                    label="对话",
+                    height=560,
+                    allow_tags=False,
+                    sanitize_html=True,
+                    latex_delimiters=NO_LATEX,
+                    elem_id="chat",
+                )
                 asked = gr.State([])  # this session's questions as typed, for follow-ups
                 question = gr.Textbox(
                     placeholder="输入问题，按回车发送", show_label=False, submit_btn="提问", elem_id="question"
@@ -82,9 +90,9 @@ def make_app(index_dir: str | Path, documents_dir: str | Path = "documents") -> 
                 k = gr.Slider(1, 10, value=5, step=1, label="引用段落数 k")
                 gr.Examples(EXAMPLE_QUESTIONS, inputs=[question], label="示例问题（点击填入）")
                 with gr.Accordion("索引信息", open=True):
-                    info = gr.Markdown(describe_index(retriever), elem_id="index-info")
+                    info = gr.Markdown(describe_index(retriever), latex_delimiters=NO_LATEX, elem_id="index-info")
                     rebuild_button = gr.Button("重建索引", variant="secondary")
-                    rebuild_status = gr.Markdown(elem_id="rebuild-status")
+                    rebuild_status = gr.Markdown(latex_delimiters=NO_LATEX, elem_id="rebuild-status")
         question.submit(
             respond,
             [question, chatbot, k, asked],

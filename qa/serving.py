@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from qa.errors import QAError
+from qa.errors import UsageError
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
@@ -28,7 +28,7 @@ AUTH_ENV = "QA_AUTH"
 QUEUE_SIZE_ENV = "QA_QUEUE_SIZE"
 
 
-class AuthFormatError(QAError):
+class AuthFormatError(UsageError):
     def __init__(self) -> None:
         super().__init__("--auth / QA_AUTH must look like user:password (both non-empty)")
 
