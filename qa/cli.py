@@ -5,6 +5,7 @@
     qa watch [--documents DIR] [--index DIR] [--model NAME_OR_PATH] [--settle SECONDS]
     qa ask "问题" [--index DIR] [-k N] [--json] [--mode dense|bm25|hybrid]
     qa eval [--questions FILE] [--documents DIR] [--distractors N] [--mode MODE|all]
+    qa serve [--host H] [--port P] [--index DIR] [--documents DIR] [--auth USER:PASSWORD] [--queue-size N]
     qa --version; -v/--verbose before or after the command
 
 A thin shell over the library. The documents folder defaults to $QA_DOCUMENTS, else documents/;
@@ -34,6 +35,7 @@ from qa.evaluation import DEFAULT_QUESTIONS, evaluate, evaluation_index, load_qu
 from qa.index import BuildReport, IndexSettings, IndexStatus, build_index, index_status, stale_reason
 from qa.question import truncation_notice
 from qa.retriever import DEFAULT_MODE, MODES, Retriever, default_index_dir
+from qa.serving import add_serve_arguments
 from qa.watch import SETTLE, watch
 
 EXIT_RUNTIME = 1  # no index, a damaged index, an unreadable file, a failed build
@@ -106,6 +108,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--no-titles", action="store_true", help="embed passages without their article titles")
     evaluate.add_argument("--json", action="store_true", help="print the reports as JSON")
+
+    serve = command("serve", "serve the web chat (and its /chat and /retrieve API) on http://127.0.0.1:7860")
+    add_serve_arguments(serve)
     return parser
 
 
@@ -258,7 +263,14 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"build": _build, "status": _status, "watch": _watch, "ask": _ask, "eval": _eval}
+def _serve(args: argparse.Namespace) -> int:
+    from qa.web import serve  # gradio takes seconds to import: only for this command
+
+    serve(args)
+    return 0
+
+
+COMMANDS = {"build": _build, "status": _status, "watch": _watch, "ask": _ask, "eval": _eval, "serve": _serve}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,7 +1,7 @@
 """Load (issue 7, cases 10 and 13): 100 concurrent /chat requests, and a rebuild under load.
 
-The real model over the real documents; the server runs in a subprocess (`app.py`) so its
-memory can be measured. Marked `load`: runs in CI, `-m "not load"` skips it locally.
+The real model over the real documents; the server runs in a subprocess (`qa serve`, the
+installed command, with its own launch settings) so its memory can be measured. Marked `load`: runs in CI, `-m "not load"` skips it locally.
 """
 
 from __future__ import annotations
@@ -36,14 +36,15 @@ NEW_FACT = "7391座"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int, Path, Path]]:
-    """(URL, server process, documents, index) of `app.py` over a copy of the real documents."""
+    """(URL, server process, documents, index) of `qa serve` over a copy of the real documents."""
     root = tmp_path_factory.mktemp("load")
     documents, index = root / "documents", root / "index"
     shutil.copytree(DOCUMENTS, documents)
     build_index(documents, index)
     port = free_port()
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "QA_QUEUE_SIZE": "200"}
-    args = [sys.executable, "app.py", "--port", str(port), "--index", str(index), "--documents", str(documents)]
+    qa = str(Path(sys.executable).parent / "qa")
+    args = [qa, "serve", "--port", str(port), "--index", str(index), "--documents", str(documents)]
     process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 120
