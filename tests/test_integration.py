@@ -103,6 +103,19 @@ def test_cli_ask_json_against_the_real_index(real_index: Path):
     assert any("5月1日起全面入汛" in p["text"] for p in passages)
 
 
+def test_a_langchain_chain_over_the_documents_cites_the_passage(real_index: Path):
+    from langchain_core.runnables import RunnableLambda
+
+    from qa.integrations.langchain import QARetriever
+
+    cited = QARetriever.from_index(real_index, k=3) | RunnableLambda(
+        lambda docs: [d.metadata["citation"] for d in docs if "5月1日起全面入汛" in d.page_content]
+    )
+    assert cited.invoke("贵州什么时候开始全面入汛？") == [
+        "《明起全面入汛——贵州六方面做好防汛抗旱工作》 · 贵阳日报_2024-04-30_清镇工业经济与贵州防汛.txt"
+    ]
+
+
 def dev_items(name: str) -> list[dict]:
     path = DEV_QUESTIONS.with_name(name)
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
