@@ -45,6 +45,7 @@ from qa.lock import index_lock
 from qa.passage import StoredPassage
 from qa.sparse import SparseIndex
 from qa.vector_index import make_vector_index
+from qa.versions import dependency_changes, index_dependencies
 
 log = logging.getLogger(__name__)
 
@@ -251,6 +252,9 @@ def _manifest_problem(manifest: dict[str, Any], model: str, kind: str, settings:
         return (
             "the code that reads and cuts documents changed (qa/documents, readers, layout, chunking, passage, sparse)"
         )
+    changes = dependency_changes(manifest.get("dependencies"), index_dependencies(model))
+    if changes is not None:
+        return f"what makes tokens or vectors changed ({changes})"
     return None
 
 
@@ -424,6 +428,7 @@ def _build(
         "index_type": index_type,
         "settings": settings.to_dict(),
         "pipeline": pipeline_fingerprint(),
+        "dependencies": index_dependencies(encoder.name if encoder is not None else report.model),
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "counts": {"documents": len(entries), "articles": article_count, "passages": len(passages)},
         "documents": entries,
