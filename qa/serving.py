@@ -28,7 +28,7 @@ ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitab
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
 CHAT_CONCURRENCY = 4  # questions answered at once (/chat and /retrieve together); more wait in the queue
-DEFAULT_QUEUE_SIZE = 64  # questions waiting; past this Gradio answers "Queue is full" at once
+DEFAULT_QUEUE_SIZE = 256  # questions waiting; past this Gradio answers "Queue is full" at once (docs/RELIABILITY.md)
 MAX_FILE_SIZE = "1mb"  # the upload route exists even without an upload component
 AUTH_ENV = "QA_AUTH"
 HOST_ENV = "QA_HOST"
@@ -52,7 +52,7 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
 
 
 def queue_size() -> int:
-    """$QA_QUEUE_SIZE, else 64."""
+    """$QA_QUEUE_SIZE, else DEFAULT_QUEUE_SIZE."""
     return int(os.environ.get(QUEUE_SIZE_ENV) or DEFAULT_QUEUE_SIZE)
 
 
