@@ -20,7 +20,9 @@ from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from qa.documents import default_documents_dir
 from qa.errors import UsageError
+from qa.retriever import default_index_dir
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
@@ -94,7 +96,7 @@ def same_origin(origin: str, host: str, scope: Scope) -> bool:
 
 def launch_settings(
     host: str = DEFAULT_HOST,
-    port: int = 7860,
+    port: int = DEFAULT_PORT,
     auth: str | None = None,
     blocked: Sequence[str | Path] = (),
 ) -> dict[str, Any]:
@@ -124,9 +126,6 @@ def positive_int(text: str) -> int:
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     """The web chat's options, each defaulting to its environment variable (flags win)."""
-    from qa.documents import default_documents_dir
-    from qa.retriever import default_index_dir
-
     parser.add_argument(
         "--host", default=os.environ.get(HOST_ENV) or DEFAULT_HOST, help=f"default: ${HOST_ENV} or {DEFAULT_HOST}"
     )
