@@ -192,7 +192,7 @@ def test_the_cli_builds_shows_and_asks_a_milvus_lite_store(
     assert f"store: Milvus {store}, collection qa_p1, build 1, dense index FLAT" in status
     assert "2 documents, 3 articles, 4 passages" in status and "the index is up to date" in status
     assert cli.main(["ask", "凹河村种植樱桃多少亩", "-k", "1", "--json"]) == 0
-    (best,) = json.loads(capsys.readouterr().out)
+    (best,) = json.loads(capsys.readouterr().out)["passages"]
     assert "樱桃600亩" in best["text"] and best["source"] == "page.txt"
 
 
