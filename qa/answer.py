@@ -18,19 +18,23 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+import numpy as np
+
+from qa.answerability import AnswerabilityModel, Signals, default_model, name_conflict, number_conflict
 from qa.followup import resolve_followup
 from qa.generation import GenerationConfig, generate_answer
 from qa.passage import Passage
 from qa.question import prepare_question
-from qa.retriever import LiveRetriever, Retriever, live_retriever
+from qa.retriever import LiveRetriever, Retrieval, Retriever, live_retriever
 from qa.sentences import split_sentences
 from qa.sparse import QUESTION_WORDS, SparseIndex, content_words, tokenize
 
 ANSWER_PASSAGES = 3  # sentences are taken from this many top passages
 MAX_SENTENCES = 2
-MIN_EVIDENCE = 0.55  # share of the question's rarity-weighted words around the best sentence; docs/ANSWERS.md
+SEMANTIC_PASSAGES = 2  # the question is compared with every sentence of this many top passages
 TYPE_WEIGHT = 0.5
 RANK_WEIGHT = 0.1
 CONTEXT_WEIGHT = 0.3  # share of a sentence's coverage that may come from the sentence before it
@@ -67,6 +71,8 @@ class Answer:
     sentences: list[str] = field(default_factory=list)  # the verbatim sentences of an extractive answer
     generated: bool = False  # True when a configured language model wrote `text` (and it passed the checks)
     truncated: bool = False  # the question was cut to MAX_QUESTION_CHARS before searching
+    confidence: float = 0.0  # probability that the passages answer the question (qa.answerability)
+    signals: Signals | None = None  # what the decision read
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,7 @@ class _Scored:
     score: float
     sentence: str
     passage_rank: int  # 0-based rank among the retrieved passages
+    previous: str = ""  # the sentence before it in its passage
 
 
 def _question_words(query: str) -> list[str]:
@@ -138,7 +145,7 @@ def _score_sentences(question: str, words: list[str], passages: list[Passage], s
             + TYPE_WEIGHT * answer_type_match(question, sentence)
             + RANK_WEIGHT / (1 + rank)
         )
-        scored.append(_Scored(score, sentence, rank))
+        scored.append(_Scored(score, sentence, rank, previous))
     return sorted(scored, key=lambda item: item.score, reverse=True)
 
 
@@ -169,13 +176,83 @@ def _compose(chosen: list[_Scored], passages: list[Passage]) -> tuple[str, list[
     return text, [passages[rank] for rank in order]
 
 
-def extract_answer(question: str, query: str, passages: list[Passage], sparse: SparseIndex) -> Answer:
-    """Compose an extractive answer to `question` from passages retrieved for `query`."""
-    if not passages or evidence(query, passages, sparse) < MIN_EVIDENCE:
-        return Answer(NOT_FOUND, passages, False, query, question)
-    chosen = _choose(_score_sentences(query, _question_words(query), passages, sparse), query)
-    text, ordered = _compose(chosen, passages)
-    return Answer(text, ordered, True, query, question, [item.sentence for item in chosen])
+def _missing_rare(words: list[str], text: str, sparse: SparseIndex) -> float:
+    """The IDF of the rarest question word absent from `text`, as a share of the IDF of an unseen word."""
+    present = set(tokenize(text))
+    compact = "".join(unicodedata.normalize("NFKC", text).split()).lower()
+    missing = [sparse.idf(word) for word in words if word not in present and word not in compact]
+    unseen = sparse.idf("\x00")
+    return max(missing, default=0.0) / unseen if unseen else 0.0
+
+
+def _semantic(retrieval: Retrieval, embed: Callable[[list[str]], np.ndarray] | None) -> float:
+    """The highest cosine of the question to a sentence of the top passages (the passage cosine without `embed`)."""
+    first = retrieval.cosines[0] if retrieval.cosines else 0.0
+    if embed is None or retrieval.question_vector is None:
+        return first
+    sentences = [s for p in retrieval.passages[:SEMANTIC_PASSAGES] for s in split_sentences(p.text) if len(s) > 4]
+    if not sentences:
+        return first
+    return max(first, float(np.max(embed(sentences) @ retrieval.question_vector)))
+
+
+def answer_signals(
+    query: str,
+    retrieval: Retrieval,
+    best: _Scored,
+    sparse: SparseIndex,
+    embed: Callable[[list[str]], np.ndarray] | None = None,
+) -> Signals:
+    """What the answerability decision reads about the best sentence and the passages; see qa.answerability."""
+    passages = retrieval.passages
+    words = [word for word in content_words(query) if word not in QUESTION_WORDS]
+    top = "\n".join(f"{p.title}\n{p.section}\n{p.text}" for p in passages[:ANSWER_PASSAGES])
+    source = passages[best.passage_rank]
+    context = f"{source.title}\n{best.previous}\n{best.sentence}"
+    dense_rank, keyword_rank = retrieval.dense_ranks[0], retrieval.keyword_ranks[0]
+    conflict = number_conflict(query, context, f"{source.title}\n{source.section}\n{source.text}", source.source)
+    return Signals(
+        lexical=evidence(query, passages, sparse),
+        semantic=_semantic(retrieval, embed),
+        passage_cosine=retrieval.cosines[0],
+        type_match=answer_type_match(query, best.sentence),
+        agreement=((1 / dense_rank if dense_rank else 0.0) + (1 / keyword_rank if keyword_rank else 0.0)) / 2,
+        missing_rare=_missing_rare(words, top, sparse),
+        conflict=float(conflict or name_conflict(query, context, top)),
+    )
+
+
+def extract_answer(
+    question: str,
+    query: str,
+    passages: list[Passage] | Retrieval,
+    sparse: SparseIndex,
+    *,
+    embed: Callable[[list[str]], np.ndarray] | None = None,
+    model: AnswerabilityModel | None = None,
+) -> Answer:
+    """Compose an extractive answer to `question` from passages retrieved for `query`.
+
+    `embed` (texts -> unit vectors, e.g. `Retriever.embed`) lets the decision compare the
+    question with single sentences; without it the passage cosine stands in.
+    """
+    retrieval = passages if isinstance(passages, Retrieval) else _plain(passages)
+    if not retrieval.passages:
+        return Answer(NOT_FOUND, [], False, query, question)
+    chosen = _choose(_score_sentences(query, _question_words(query), retrieval.passages, sparse), query)
+    signals = answer_signals(query, retrieval, chosen[0], sparse, embed)
+    confidence = (model or default_model()).probability(signals)
+    if confidence < (model or default_model()).threshold:
+        return Answer(NOT_FOUND, retrieval.passages, False, query, question, confidence=confidence, signals=signals)
+    text, ordered = _compose(chosen, retrieval.passages)
+    sentences = [item.sentence for item in chosen]
+    return Answer(text, ordered, True, query, question, sentences, confidence=confidence, signals=signals)
+
+
+def _plain(passages: list[Passage]) -> Retrieval:
+    """Passages without search signals: their scores stand in for cosines, ranks are their order."""
+    ranks = list(range(1, len(passages) + 1))
+    return Retrieval(passages, [p.score for p in passages], list(ranks), list(ranks), None)
 
 
 def answer(
@@ -193,16 +270,19 @@ def answer(
     prepared = prepare_question(question)
     current = (retriever or live_retriever()).current() if not isinstance(retriever, Retriever) else retriever
     earlier = [prepare_question(user).text for user, _ in history or [] if isinstance(user, str) and user.strip()]
-    resolved = resolve_followup(prepared.text, earlier)
-    query = resolved if resolved != prepared.text else question
-    passages = current.retrieve(resolved, k=k)
+    searched = current.normalize(resolve_followup(prepared.text, earlier)).text
+    query = searched if searched != prepared.text else question
+    retrieval = current.search(searched, k=k)
     extracted = replace(
-        extract_answer(question, resolved, passages, current.sparse), query=query, truncated=prepared.truncated
+        extract_answer(question, searched, retrieval, current.sparse, embed=current.embed),
+        query=query,
+        truncated=prepared.truncated,
     )
+    passages = retrieval.passages
     config = GenerationConfig.from_env()
     if config is None or not extracted.found:
         return extracted
-    generated = generate_answer(config, resolved, passages)
+    generated = generate_answer(config, searched, passages)
     if generated is None:
         return extracted
     return Answer(generated, passages, True, query, question, generated=True, truncated=prepared.truncated)

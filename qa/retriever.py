@@ -19,6 +19,7 @@ import numpy as np
 from qa.embedding import TORCH, Encoder, load_encoder
 from qa.errors import InvalidKError, InvalidModeError
 from qa.index import MANIFEST_FILE, LoadedIndex, load_index, read_manifest
+from qa.normalize import CorpusTerms, NormalizedQuestion, normalize_question
 from qa.passage import Passage, StoredPassage
 from qa.question import prepare_question
 from qa.sparse import SparseIndex
@@ -29,6 +30,7 @@ MAX_K = 100
 MODES = ("dense", "bm25", "hybrid")
 DEFAULT_MODE = "hybrid"
 CANDIDATES = 50  # per retriever, before fusion
+EMBEDDED_SENTENCES = 20_000  # sentence vectors kept in memory (2 KiB each at 512 dimensions)
 KEYWORD_WEIGHT = 0.5  # hybrid score = w * bm25 / best bm25 + (1 - w) * cosine; see docs/RETRIEVAL.md
 
 
@@ -76,6 +78,10 @@ class Retriever:
         self._index = index
         self._encoder = encoder
         self.mode = check_mode(mode)
+        self._terms: CorpusTerms | None = None
+        self._terms_lock = threading.Lock()
+        self._embedded: dict[str, np.ndarray] = {}  # sentence -> vector, oldest first (first in, first out)
+        self._embedded_lock = threading.Lock()
 
     @classmethod
     def load(
@@ -107,29 +113,89 @@ class Retriever:
             built_at=manifest.get("built_at", ""),
         )
 
+    @property
+    def terms(self) -> CorpusTerms:
+        """The index's text and vocabulary, for rewriting questions (built on first use)."""
+        with self._terms_lock:
+            if self._terms is None:
+                vocabulary = self._index.sparse.vocabulary
+                self._terms = CorpusTerms(
+                    [f"{p.title}\n{p.section}\n{p.text}" for p in self._index.passages], list(vocabulary), vocabulary
+                )
+            return self._terms
+
+    def normalize(self, question: str) -> NormalizedQuestion:
+        """The question as searched: cleaned, simplified, numbers and homophone typos as the documents write them."""
+        return normalize_question(check_question(question), self.terms)
+
     def retrieve(self, question: str, k: int = 5, *, mode: str | None = None) -> list[Passage]:
         """The k passages that best match the question, best first.
 
         mode: "dense" (cosine similarity of embeddings), "bm25" (keywords) or "hybrid"
         (a convex combination of both); default: the retriever's mode.
         """
-        question = check_question(question)
+        return self.search(question, k, mode=mode).passages
+
+    def search(self, question: str, k: int = 5, *, mode: str | None = None) -> Retrieval:
+        """As `retrieve`, with what the answer's evidence check uses: each passage's dense cosine and ranks."""
+        question = self.normalize(question).text
         k = min(check_k(k), len(self._index.passages))
         mode = check_mode(mode or self.mode)
         if k == 0:
-            return []
+            return Retrieval([], [], [], [], None)
+        vector = self._encoder.encode([question]) if mode != "bm25" else None
+        dense: list[tuple[int, float]] = []
+        keyword = np.zeros(0, dtype=np.float32)
         if mode == "dense":
-            ranked = self._dense(question, k)
+            ranked = dense = self._dense(vector, k)
         elif mode == "bm25":
-            ranked = top_scores(self._index.sparse.scores(question), k)
+            keyword = self._index.sparse.scores(question)
+            ranked = top_scores(keyword, k)
         else:
-            dense = self._dense(question, max(k, CANDIDATES))
-            ranked = convex_fusion(dense, self._index.sparse.scores(question), KEYWORD_WEIGHT)
-        return [Passage.from_stored(self._index.passages[i], score) for i, score in ranked[:k]]
+            dense = self._dense(vector, max(k, CANDIDATES))
+            keyword = self._index.sparse.scores(question)
+            ranked = convex_fusion(dense, keyword, KEYWORD_WEIGHT)
+        ranked = ranked[:k]
+        cosine = dict(dense)
+        dense_rank = {i: rank for rank, (i, _) in enumerate(dense, 1)}
+        keyword_rank = (
+            {i: rank for rank, (i, _) in enumerate(top_scores(keyword, CANDIDATES), 1)} if len(keyword) else {}
+        )
+        return Retrieval(
+            passages=[Passage.from_stored(self._index.passages[i], score) for i, score in ranked],
+            cosines=[cosine.get(i, min(cosine.values(), default=0.0)) for i, _ in ranked],
+            dense_ranks=[dense_rank.get(i) for i, _ in ranked],
+            keyword_ranks=[keyword_rank.get(i) for i, _ in ranked],
+            question_vector=None if vector is None else vector[0],
+        )
 
-    def _dense(self, question: str, depth: int) -> list[tuple[int, float]]:
-        scores, ids = search(self._index.vectors, self._encoder.encode([question]), depth)
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors of short texts (sentences), remembered by text: a sentence is embedded once."""
+        with self._embedded_lock:
+            known = {text: self._embedded[text] for text in texts if text in self._embedded}
+        missing = [text for text in dict.fromkeys(texts) if text not in known]
+        if missing:
+            known.update(zip(missing, self._encoder.encode(missing)))
+            with self._embedded_lock:
+                self._embedded.update((text, known[text]) for text in missing)
+                while len(self._embedded) > EMBEDDED_SENTENCES:
+                    self._embedded.pop(next(iter(self._embedded)))
+        return np.stack([known[text] for text in texts]) if texts else np.zeros((0, 1), dtype=np.float32)
+
+    def _dense(self, vector: np.ndarray, depth: int) -> list[tuple[int, float]]:
+        scores, ids = search(self._index.vectors, vector, depth)
         return [(int(i), float(s)) for s, i in zip(scores[0], ids[0]) if i >= 0]
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """The passages of a search, best first, with per-passage signals in the same order."""
+
+    passages: list[Passage]
+    cosines: list[float]  # dense cosine to the question (the lowest candidate's when outside the dense list)
+    dense_ranks: list[int | None]  # 1-based rank among the dense candidates, None when not among them
+    keyword_ranks: list[int | None]  # 1-based rank by BM25, None beyond CANDIDATES or without keyword scores
+    question_vector: np.ndarray | None  # the question's unit vector (None in bm25 mode)
 
 
 def top_scores(scores: np.ndarray, depth: int) -> list[tuple[int, float]]:

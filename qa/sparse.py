@@ -151,6 +151,12 @@ class SparseIndex:
     def size(self) -> int:
         return int(self._bm25.scores["num_docs"])
 
+    @property
+    def vocabulary(self) -> dict[str, int]:
+        """Every word of the index -> the number of passages that contain it."""
+        counts = self._document_frequency
+        return {token: int(counts[i]) for token, i in self._bm25.vocab_dict.items() if token and i < len(counts)}
+
     def idf(self, token: str) -> float:
         """Inverse document frequency of a word; highest for a word no passage contains."""
         token_id = self._bm25.vocab_dict.get(token)

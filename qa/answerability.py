@@ -1,0 +1,118 @@
+"""Decide whether the retrieved passages answer a question: a calibrated logistic decision.
+
+A single lexical threshold refuses paraphrases ("违章建筑" for "违建建筑") and accepts near
+misses ("二季度" when the passage says "一季度"). This module reads several signals of the
+best evidence and weighs them with a logistic regression fitted offline
+(`eval/fit_answerability.py`; coefficients in `answerability.json`, docs/ANSWERS.md):
+
+- lexical: IDF-weighted share of the question's words that the best sentence covers, read
+  with its title and the sentence before it (`qa.answer.evidence`);
+- semantic: the highest cosine of the question to a sentence of the top passages;
+- passage_cosine: the dense cosine of the question to the first passage;
+- type_match: whether the chosen sentence holds what the question asks for (1 / 0.5 / 0);
+- agreement: whether keyword search and dense search both rank the first passage first;
+- missing_rare: the rarity (IDF share) of the rarest question word found in none of the top passages;
+- conflict: the question names a quarter, year, month, line, batch or ordinal that the
+  evidence holds with another value (and never with the asked one), or a place or
+  organisation the passages do not name while the evidence names another of its kind.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from qa.numerals import find_numbers
+
+MODEL_FILE = Path(__file__).with_name("answerability.json")
+DISCRIMINATING_UNITS = frozenset({"季度", "年", "月", "号线", "期", "批", "届"})
+ORDINAL = re.compile(r"第([一二三四五六七八九十\d]+)")
+NAME = re.compile(r"[\u4e00-\u9fff]{2,6}?(?:村|镇|乡|县|市|省|区|站|公司|集团|局|厅|委员会|中心|学校|医院|银行)")
+SOURCE_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)[-_年]")
+
+
+@dataclass(frozen=True)
+class Signals:
+    lexical: float
+    semantic: float
+    passage_cosine: float
+    type_match: float
+    agreement: float
+    missing_rare: float
+    conflict: float
+
+    def vector(self) -> list[float]:
+        return [float(v) for v in asdict(self).values()]
+
+
+FEATURES = tuple(Signals.__dataclass_fields__)
+
+
+@dataclass(frozen=True)
+class AnswerabilityModel:
+    weights: dict[str, float]
+    bias: float
+    threshold: float  # answer when the probability is at least this
+
+    def probability(self, signals: Signals) -> float:
+        z = self.bias + sum(self.weights.get(name, 0.0) * value for name, value in zip(FEATURES, signals.vector()))
+        return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def answerable(self, signals: Signals) -> bool:
+        return self.probability(signals) >= self.threshold
+
+    def to_json(self) -> dict:
+        return {"features": list(FEATURES), "weights": self.weights, "bias": self.bias, "threshold": self.threshold}
+
+    @classmethod
+    def from_json(cls, data: dict) -> AnswerabilityModel:
+        return cls({k: float(v) for k, v in data["weights"].items()}, float(data["bias"]), float(data["threshold"]))
+
+
+@lru_cache(maxsize=1)
+def default_model() -> AnswerabilityModel:
+    return AnswerabilityModel.from_json(json.loads(MODEL_FILE.read_text(encoding="utf-8")))
+
+
+def _ordinals(text: str) -> set[str]:
+    return {m.group(1) for m in ORDINAL.finditer(text)}
+
+
+def _years_of_source(source: str) -> set[tuple[float, str]]:
+    return {(float(m.group(1)), "年") for m in SOURCE_YEAR.finditer(source)}
+
+
+def number_conflict(question: str, evidence: str, passage_text: str, source: str = "") -> bool:
+    """The question names a quarter/year/month/line/… that the evidence holds only with other values.
+
+    "二季度投资多少" against "一季度，完成投资8.4亿元" conflicts; against a passage that
+    also names 二季度 it does not. The source's date counts as the evidence's year.
+    """
+    asked = {m.key for m in find_numbers(question) if m.unit in DISCRIMINATING_UNITS}
+    held = {m.key for m in find_numbers(evidence) if m.unit in DISCRIMINATING_UNITS} | _years_of_source(source)
+    everywhere = {m.key for m in find_numbers(passage_text)} | held
+    for value, unit in asked:
+        if (value, unit) in everywhere:
+            continue
+        if any(other_unit == unit and other != value for other, other_unit in held):
+            return True
+    asked_ordinals = _ordinals(question)
+    held_ordinals = _ordinals(evidence)
+    return bool(asked_ordinals and held_ordinals and not asked_ordinals & _ordinals(passage_text))
+
+
+def name_conflict(question: str, evidence: str, passages_text: str) -> bool:
+    """The question names a place or organisation the passages never mention, and the evidence names another."""
+    for match in NAME.finditer(question):
+        name = match.group()
+        if name in passages_text or name[-3:] in passages_text and len(name) > 3:
+            continue
+        suffix = next(s for s in ("委员会", "公司", "集团", "中心", "学校", "医院", "银行") + tuple(name[-1]) if name.endswith(s))
+        others = [m.group() for m in NAME.finditer(evidence) if m.group().endswith(suffix) and m.group() != name]
+        if others:
+            return True
+    return False

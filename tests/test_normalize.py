@@ -1,0 +1,53 @@
+"""Questions rewritten into the documents' own spelling: numbers and homophone typos."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qa.answer import answer
+from qa.index import build_index
+from qa.normalize import CorpusTerms, normalize_question, pinyin_key
+from qa.retriever import Retriever
+
+TEXT = "一季度，清镇市完成工业投资8.4亿元，同比增长29%。2024年凹河村共种植樱桃600亩，3000人参加。"
+VOCABULARY = ["清镇", "清镇市", "一季度", "工业", "投资", "河村", "樱桃"]
+
+
+def terms() -> CorpusTerms:
+    return CorpusTerms([TEXT], VOCABULARY)
+
+
+def test_numbers_take_the_spelling_the_documents_use():
+    result = normalize_question("1季度增长了百分之二十九吗？二〇二四年有三千人吗", terms())
+    assert result.text == "一季度增长了29%吗？2024年有3000人吗"
+    assert ("1季度", "一季度") in result.changes
+
+
+def test_a_number_the_documents_do_not_hold_stays_as_typed():
+    assert normalize_question("二季度投资多少", terms()).text == "二季度投资多少"
+
+
+def test_a_homophone_typo_of_an_index_word_is_searched_as_that_word():
+    result = normalize_question("清真市有多少樱桃", terms())
+    assert result.text == "清镇市有多少樱桃"
+    assert result.changes == [("清真市", "清镇市")]
+    assert normalize_question("凹和村种了什么", terms()).text == "凹河村种了什么"
+
+
+def test_words_of_the_documents_and_unrelated_sounds_are_left_alone():
+    assert normalize_question("清镇市工业投资", terms()).text == "清镇市工业投资"
+    # same pinyin as 工艺 (gong yi) but no character in common: another word, not a typo
+    assert normalize_question("公益", CorpusTerms([""], ["工艺"])).text == "公益"
+
+
+def test_pinyin_key_ignores_tones():
+    assert pinyin_key("清镇") == pinyin_key("清真") == ("qing", "zhen")
+    assert pinyin_key("abc") is None
+
+
+def test_the_answer_says_what_was_searched(documents_dir: Path, tmp_path: Path, encoder):
+    build_index(documents_dir, tmp_path / "index", encoder=encoder)
+    retriever = Retriever.load(tmp_path / "index", encoder=encoder)
+    result = answer("凹和村种植樱桃多少亩？", retriever=retriever)
+    assert result.query == "凹河村种植樱桃多少亩?"
+    assert "樱桃600亩" in result.text
