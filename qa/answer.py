@@ -23,7 +23,14 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from qa.answerability import AnswerabilityModel, Signals, default_model, name_conflict, number_conflict
+from qa.answerability import (
+    AnswerabilityModel,
+    Signals,
+    default_model,
+    missing_nouns,
+    name_conflict,
+    number_conflict,
+)
 from qa.followup import resolve_followup
 from qa.generation import GenerationConfig, generate_answer
 from qa.passage import Passage
@@ -177,7 +184,7 @@ def _compose(chosen: list[_Scored], passages: list[Passage]) -> tuple[str, list[
 
 
 def _missing_rare(words: list[str], text: str, sparse: SparseIndex) -> float:
-    """The IDF of the rarest question word absent from `text`, as a share of the IDF of an unseen word."""
+    """The IDF of the rarest word absent from `text`, as a share of the IDF of an unseen word."""
     present = set(tokenize(text))
     compact = "".join(unicodedata.normalize("NFKC", text).split()).lower()
     missing = [sparse.idf(word) for word in words if word not in present and word not in compact]
@@ -210,7 +217,8 @@ def answer_signals(
     source = passages[best.passage_rank]
     context = f"{source.title}\n{best.previous}\n{best.sentence}"
     dense_rank, keyword_rank = retrieval.dense_ranks[0], retrieval.keyword_ranks[0]
-    conflict = number_conflict(query, context, f"{source.title}\n{source.section}\n{source.text}", source.source)
+    passage_text = f"{source.title}\n{source.section}\n{source.text}"
+    conflict = number_conflict(query, context, passage_text, source.source)
     return Signals(
         lexical=evidence(query, passages, sparse),
         semantic=_semantic(retrieval, embed),
@@ -218,6 +226,7 @@ def answer_signals(
         type_match=answer_type_match(query, best.sentence),
         agreement=((1 / dense_rank if dense_rank else 0.0) + (1 / keyword_rank if keyword_rank else 0.0)) / 2,
         missing_rare=_missing_rare(words, top, sparse),
+        missing_noun=_missing_rare(missing_nouns(query, passage_text), passage_text, sparse),
         conflict=float(conflict or name_conflict(query, context, top)),
     )
 

@@ -12,6 +12,8 @@ best evidence and weighs them with a logistic regression fitted offline
 - type_match: whether the chosen sentence holds what the question asks for (1 / 0.5 / 0);
 - agreement: whether keyword search and dense search both rank the first passage first;
 - missing_rare: the rarity (IDF share) of the rarest question word found in none of the top passages;
+- missing_noun: the same for the question's nouns of two or more characters (苹果, 员工) absent
+  from the best sentence's passage;
 - conflict: the question names a quarter, year, month, line, batch or ordinal that the
   evidence holds with another value (and never with the asked one), or a place or
   organisation the passages do not name while the evidence names another of its kind.
@@ -27,11 +29,14 @@ from functools import lru_cache
 from pathlib import Path
 
 from qa.numerals import find_numbers
+from qa.sparse import segmenter
 
 MODEL_FILE = Path(__file__).with_name("answerability.json")
 DISCRIMINATING_UNITS = frozenset({"季度", "年", "月", "号线", "期", "批", "届"})
 ORDINAL = re.compile(r"第([一二三四五六七八九十\d]+)")
-NAME = re.compile(r"[\u4e00-\u9fff]{2,6}?(?:村|镇|乡|县|市|省|区|站|公司|集团|局|厅|委员会|中心|学校|医院|银行)")
+NAME_SUFFIXES = ("村", "镇", "乡", "县", "市", "省", "区", "站", "公司", "集团", "局", "厅", "委员会", "中心", "学校", "医院", "银行")
+NOUN_FLAGS = frozenset("n")  # jieba part-of-speech flags starting with n: n, nr, ns, nt, nz
+HAN = re.compile(r"[\u4e00-\u9fff]+")
 SOURCE_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)[-_年]")
 
 
@@ -43,6 +48,7 @@ class Signals:
     type_match: float
     agreement: float
     missing_rare: float
+    missing_noun: float
     conflict: float
 
     def vector(self) -> list[float]:
@@ -78,6 +84,10 @@ def default_model() -> AnswerabilityModel:
     return AnswerabilityModel.from_json(json.loads(MODEL_FILE.read_text(encoding="utf-8")))
 
 
+def _segment(text: str) -> list[str]:
+    return segmenter().lcut(text)
+
+
 def _ordinals(text: str) -> set[str]:
     return {m.group(1) for m in ORDINAL.finditer(text)}
 
@@ -105,14 +115,39 @@ def number_conflict(question: str, evidence: str, passage_text: str, source: str
     return bool(asked_ordinals and held_ordinals and not asked_ordinals & _ordinals(passage_text))
 
 
+def _names(text: str) -> set[str]:
+    """Words ending in a place or organisation suffix (清镇市, 河村), also joined to the word before (红枫 + 村)."""
+    words = [w for w in _segment(text) if HAN.fullmatch(w)]
+    names = set()
+    for position, word in enumerate(words):
+        if not word.endswith(NAME_SUFFIXES):
+            continue
+        if len(word) >= 2:
+            names.add(word)
+        if position > 0 and len(words[position - 1]) <= 3:
+            names.add(words[position - 1] + word)
+    return names
+
+
 def name_conflict(question: str, evidence: str, passages_text: str) -> bool:
     """The question names a place or organisation the passages never mention, and the evidence names another."""
-    for match in NAME.finditer(question):
-        name = match.group()
-        if name in passages_text or name[-3:] in passages_text and len(name) > 3:
+    held = _names(evidence)
+    for name in _names(question):
+        if name in passages_text or any(name in other or other in name for other in held):
             continue
-        suffix = next(s for s in ("委员会", "公司", "集团", "中心", "学校", "医院", "银行") + tuple(name[-1]) if name.endswith(s))
-        others = [m.group() for m in NAME.finditer(evidence) if m.group().endswith(suffix) and m.group() != name]
-        if others:
+        suffix = next(s for s in NAME_SUFFIXES if name.endswith(s))
+        if any(other.endswith(suffix) for other in held):
             return True
     return False
+
+
+def missing_nouns(question: str, text: str) -> list[str]:
+    """Nouns of two or more characters of the question that the text does not hold (苹果, 员工, 服务业)."""
+    import jieba.posseg
+
+    _segment("")  # the shared segmenter, with the question words taught
+    return [
+        pair.word
+        for pair in jieba.posseg.cut(question)
+        if len(pair.word) >= 2 and pair.flag[:1] in NOUN_FLAGS and pair.word not in text
+    ]

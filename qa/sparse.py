@@ -115,6 +115,11 @@ def _jieba():
     return _segmenter
 
 
+def segmenter():
+    """The shared jieba module, initialised and taught the question words."""
+    return _jieba()
+
+
 def _is_function_word(token: str) -> bool:
     """A stopword, or one repeated ("啊啊啊", which jieba keeps as one word)."""
     return token in STOPWORDS or (len(set(token)) == 1 and token[0] in STOPWORDS)
