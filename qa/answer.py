@@ -20,6 +20,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -127,9 +128,14 @@ def coverage(words: list[str], text: str, sparse: SparseIndex) -> float:
     total = sum(sparse.idf(word) for word in words)
     if total == 0:
         return 0.0
-    present = set(tokenize(text))
-    compact = "".join(unicodedata.normalize("NFKC", text).split()).lower()
+    present, compact = _words_of(text)
     return sum(sparse.idf(word) for word in words if word in present or word in compact) / total
+
+
+@lru_cache(maxsize=20_000)
+def _words_of(text: str) -> tuple[frozenset[str], str]:
+    """The search-mode words of a text and its compact lower-case form (passage sentences recur: cached)."""
+    return frozenset(tokenize(text)), "".join(unicodedata.normalize("NFKC", text).split()).lower()
 
 
 def answer_type_match(question: str, sentence: str) -> float:
@@ -185,8 +191,7 @@ def _compose(chosen: list[_Scored], passages: list[Passage]) -> tuple[str, list[
 
 def _missing_rare(words: list[str], text: str, sparse: SparseIndex) -> float:
     """The IDF of the rarest word absent from `text`, as a share of the IDF of an unseen word."""
-    present = set(tokenize(text))
-    compact = "".join(unicodedata.normalize("NFKC", text).split()).lower()
+    present, compact = _words_of(text)
     missing = [sparse.idf(word) for word in words if word not in present and word not in compact]
     unseen = sparse.idf("\x00")
     return max(missing, default=0.0) / unseen if unseen else 0.0
