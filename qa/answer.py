@@ -34,7 +34,7 @@ from qa.answerability import (
 )
 from qa.followup import resolve_followup
 from qa.generation import GenerationConfig, generate_answer
-from qa.passage import Passage
+from qa.passage import Passage, StoredPassage
 from qa.question import prepare_question
 from qa.retriever import LiveRetriever, Retrieval, Retriever, live_retriever
 from qa.sentences import split_sentences
@@ -42,6 +42,7 @@ from qa.sparse import QUESTION_WORDS, SparseIndex, content_words, tokenize
 
 ANSWER_PASSAGES = 3  # sentences are taken from this many top passages
 MAX_SENTENCES = 2
+MIN_SECTIONS = 3  # a "哪几个方面" answer lists its article's section headings when it has this many
 SEMANTIC_PASSAGES = 2  # the question is compared with every sentence of this many top passages
 TYPE_WEIGHT = 0.5
 RANK_WEIGHT = 0.1
@@ -50,8 +51,15 @@ NOT_FOUND = "文档中没有找到这个问题的答案。以下是最接近的�
 
 # A quantity, not a date: "300余份", "29%", "8.4亿元", "两万人", but not "6月21日" or "2024年".
 NUMBER = r"\d+(?:\.\d+)?(?![\d.]|[年月日号])|[一二两三四五六七八九十百千万亿]+[个家亩栋支件次倍成名人户场项所座万亿元]"
+LIST_QUESTION = re.compile(r"哪些|哪几|几个方面|几方面|什么方面|包括什么|有什么举措|有什么措施")
+ASPECT_QUESTION = re.compile(r"哪些方面|哪几个?方面|几个方面|几方面|什么方面|哪几项|哪些工作|哪些举措|哪些措施")
 ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     # (what the question asks, what a sentence that answers it holds)
+    (
+        re.compile(r"为什么|为何|什么原因|原因是|怎么会|凭什么|靠什么|怎么做到|why", re.IGNORECASE),
+        re.compile(r"因为|由于|为了|得益于|离不开|所以|因此|原因|依托|凭借|除了.*还|得到了|制约|导致|使得"),
+    ),
+    (LIST_QUESTION, re.compile(r"、.*、|；|;|一是|二是|首先|其次|包括|等")),
     (
         re.compile(r"什么时候|何时|哪一?天|哪一?年|几月|几号|哪个月|日期|截止|持续到"),
         re.compile(r"\d+[年月日号]|月底|月初|年底|年初|[一二三四五六七八九十]+月"),
@@ -65,7 +73,6 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
         re.compile(r"哪里|哪儿|什么地方|哪个(?:站|地方|地区|省|市|县|镇|村)|在哪"),
         re.compile(r"站|省|市|县|镇|村|区|国家|地区|园"),
     ),
-    (re.compile(r"哪些"), re.compile(r"、.*、|等")),
 )
 
 
@@ -166,7 +173,7 @@ def _choose(scored: list[_Scored], question: str) -> list[_Scored]:
     """The best sentence, plus close runners-up (lists may take up to three)."""
     if not scored:
         return []
-    limit = 3 if "哪些" in question else MAX_SENTENCES
+    limit = 3 if LIST_QUESTION.search(question) else MAX_SENTENCES
     best = scored[0]
     chosen = [best]
     for candidate in scored[1:]:
@@ -269,6 +276,31 @@ def _plain(passages: list[Passage]) -> Retrieval:
     return Retrieval(passages, [p.score for p in passages], list(ranks), list(ranks), None)
 
 
+def with_section_headings(extracted: Answer, stored: list[StoredPassage]) -> Answer:
+    """For "哪几个方面" questions: the answer, then the section headings of its article, each cited.
+
+    The headings are those of the article of the first cited passage, in document order;
+    each cites the first passage of its section. Fewer than MIN_SECTIONS: unchanged.
+    """
+    first = extracted.passages[0]
+    sections: dict[str, StoredPassage] = {}
+    for passage in stored:
+        if passage.source == first.source and passage.title == first.title and passage.section:
+            sections.setdefault(passage.section, passage)
+    if len(sections) < MIN_SECTIONS:
+        return extracted
+    passages = list(extracted.passages)
+    ids = [p.passage_id for p in passages]
+    markers = []
+    for heading, passage in sections.items():
+        if passage.passage_id not in ids:
+            passages.append(Passage.from_stored(passage, 0.0))
+            ids.append(passage.passage_id)
+        markers.append(f"{heading}[{ids.index(passage.passage_id) + 1}]")
+    text = f"{extracted.text}{'；'.join(markers)}"
+    return replace(extracted, text=text, passages=passages, sentences=[*extracted.sentences, *sections])
+
+
 def answer(
     question: str,
     history: list[tuple[str, str]] | None = None,
@@ -292,6 +324,8 @@ def answer(
         query=query,
         truncated=prepared.truncated,
     )
+    if extracted.found and ASPECT_QUESTION.search(searched):
+        extracted = with_section_headings(extracted, current.passages)
     passages = retrieval.passages
     config = GenerationConfig.from_env()
     if config is None or not extracted.found:

@@ -64,7 +64,10 @@ def test_empty_question_is_refused(retriever: Retriever):
         ("种了多少亩？", "6月21日举行了活动。", 0.0),  # a date is not a quantity
         ("从哪天起入汛？", "将从5月1日起全面入汛。", 1.0),
         ("设在哪个站？", "花果园站青年志愿者服务中心投入使用。", 1.0),
-        ("为何如此？", "任何句子。", 0.5),
+        ("是不是这样？", "任何句子。", 0.5),
+        ("旭鼎光电为什么能火速上规？", "还因为得到了清镇市的全方位服务。", 1.0),
+        ("为何如此？", "任何句子。", 0.0),  # a reason question wants a sentence that gives one
+        ("有哪几个方面？", "超前安排部署、全面排查、健全机制。", 1.0),
     ],
 )
 def test_answer_type_match(question, sentence, match):
