@@ -43,16 +43,21 @@ from qa.sparse import QUESTION_WORDS, SparseIndex, content_words, tokenize
 ANSWER_PASSAGES = 3  # sentences are taken from this many top passages
 MAX_SENTENCES = 2
 MIN_SECTIONS = 3  # a "哪几个方面" answer lists its article's section headings when it has this many
-SEMANTIC_PASSAGES = 2  # the question is compared with every sentence of this many top passages
+SEMANTIC_WEIGHT = 1.0  # weight of a sentence's cosine to the question (0.6-0.9 in practice) in its score
 TYPE_WEIGHT = 0.5
 RANK_WEIGHT = 0.1
 CONTEXT_WEIGHT = 0.3  # share of a sentence's coverage that may come from the sentence before it
 NOT_FOUND = "文档中没有找到这个问题的答案。以下是最接近的段落，仅供参考。"
 
+HAN = re.compile(r"[\u4e00-\u9fff]")
 # A quantity, not a date: "300余份", "29%", "8.4亿元", "两万人", but not "6月21日" or "2024年".
 NUMBER = r"\d+(?:\.\d+)?(?![\d.]|[年月日号])|[一二两三四五六七八九十百千万亿]+[个家亩栋支件次倍成名人户场项所座万亿元]"
-LIST_QUESTION = re.compile(r"哪些|哪几|几个方面|几方面|什么方面|包括什么|有什么举措|有什么措施")
-ASPECT_QUESTION = re.compile(r"哪些方面|哪几个?方面|几个方面|几方面|什么方面|哪几项|哪些工作|哪些举措|哪些措施")
+LIST_QUESTION = re.compile(
+    r"哪些|哪几|几个方面|几方面|什么方面|包括什么|有什么举措|有什么措施|which .*s\b", re.IGNORECASE
+)
+ASPECT_QUESTION = re.compile(
+    r"哪些方面|哪几个?方面|几个方面|几方面|什么方面|哪几个?部分|几部分|哪几项|哪些工作|哪些举措"
+)
 ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     # (what the question asks, what a sentence that answers it holds)
     (
@@ -61,16 +66,28 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     ),
     (LIST_QUESTION, re.compile(r"、.*、|；|;|一是|二是|首先|其次|包括|等")),
     (
-        re.compile(r"什么时候|何时|哪一?天|哪一?年|几月|几号|哪个月|日期|截止|持续到"),
+        re.compile(r"怎么(?!样)|如何|怎样|靠什么|\bhow (?!many|much|long|far|big|old)", re.IGNORECASE),
+        re.compile(r"通过|采取|实施|坚持|建立|制度|机制|措施|举措|推行|开展|落实|帮办|代办"),
+    ),
+    (
+        re.compile(
+            r"什么时候|何时|哪一?天|哪一?年|几月|几号|哪个月|日期|截止|持续到|\bwhen\b|what (?:year|day|date)|until",
+            re.IGNORECASE,
+        ),
         re.compile(r"\d+[年月日号]|月底|月初|年底|年初|[一二三四五六七八九十]+月"),
     ),
-    (re.compile(r"多少|几|多大|多远|多长|多高|多重|多久|比例|增长|产能|总投资"), re.compile(NUMBER)),
     (
-        re.compile(r"谁|哪家|哪个(?:单位|部门|公司|企业)"),
+        re.compile(
+            r"多少|几|多大|多远|多长|多高|多重|多久|比例|增长|产能|总投资|how (?:many|much|long|far|big)", re.IGNORECASE
+        ),
+        re.compile(NUMBER),
+    ),
+    (
+        re.compile(r"谁|哪家|哪个(?:单位|部门|公司|企业)|\bwho\b", re.IGNORECASE),
         re.compile(r"公司|局|中心|委员会|部|院|学校|企业|政府|[说讲表示]"),
     ),
     (
-        re.compile(r"哪里|哪儿|什么地方|哪个(?:站|地方|地区|省|市|县|镇|村)|在哪"),
+        re.compile(r"哪里|哪儿|什么地方|哪个(?:站|地方|地区|省|市|县|镇|村)|在哪|\bwhere\b", re.IGNORECASE),
         re.compile(r"站|省|市|县|镇|村|区|国家|地区|园"),
     ),
 )
@@ -153,7 +170,14 @@ def answer_type_match(question: str, sentence: str) -> float:
     return 0.5
 
 
-def _score_sentences(question: str, words: list[str], passages: list[Passage], sparse: SparseIndex) -> list[_Scored]:
+def _score_sentences(
+    question: str,
+    words: list[str],
+    passages: list[Passage],
+    sparse: SparseIndex,
+    cosines: dict[str, float] | None = None,
+) -> list[_Scored]:
+    """Score every sentence of the top passages; `cosines` (sentence -> cosine to the question) adds meaning."""
     scored = []
     for rank, sentence, previous in _sentences_in_context(passages):
         # "该项目总投资3.36亿元" names its subject in the sentence before it.
@@ -164,6 +188,7 @@ def _score_sentences(question: str, words: list[str], passages: list[Passage], s
             + CONTEXT_WEIGHT * in_context
             + TYPE_WEIGHT * answer_type_match(question, sentence)
             + RANK_WEIGHT / (1 + rank)
+            + SEMANTIC_WEIGHT * (cosines or {}).get(sentence, 0.0)
         )
         scored.append(_Scored(score, sentence, rank, previous))
     return sorted(scored, key=lambda item: item.score, reverse=True)
@@ -204,15 +229,14 @@ def _missing_rare(words: list[str], text: str, sparse: SparseIndex) -> float:
     return max(missing, default=0.0) / unseen if unseen else 0.0
 
 
-def _semantic(retrieval: Retrieval, embed: Callable[[list[str]], np.ndarray] | None) -> float:
-    """The highest cosine of the question to a sentence of the top passages (the passage cosine without `embed`)."""
-    first = retrieval.cosines[0] if retrieval.cosines else 0.0
+def sentence_cosines(retrieval: Retrieval, embed: Callable[[list[str]], np.ndarray] | None) -> dict[str, float]:
+    """Cosine of the question to each sentence of the top passages, in one batch; {} without `embed`."""
     if embed is None or retrieval.question_vector is None:
-        return first
-    sentences = [s for p in retrieval.passages[:SEMANTIC_PASSAGES] for s in split_sentences(p.text) if len(s) > 4]
+        return {}
+    sentences = list(dict.fromkeys(sentence for _, sentence, _ in _sentences_in_context(retrieval.passages)))
     if not sentences:
-        return first
-    return max(first, float(np.max(embed(sentences) @ retrieval.question_vector)))
+        return {}
+    return dict(zip(sentences, (float(c) for c in embed(sentences) @ retrieval.question_vector)))
 
 
 def answer_signals(
@@ -220,7 +244,7 @@ def answer_signals(
     retrieval: Retrieval,
     best: _Scored,
     sparse: SparseIndex,
-    embed: Callable[[list[str]], np.ndarray] | None = None,
+    cosines: dict[str, float] | None = None,
 ) -> Signals:
     """What the answerability decision reads about the best sentence and the passages; see qa.answerability."""
     passages = retrieval.passages
@@ -233,13 +257,14 @@ def answer_signals(
     conflict = number_conflict(query, context, passage_text, source.source)
     return Signals(
         lexical=evidence(query, passages, sparse),
-        semantic=_semantic(retrieval, embed),
+        semantic=max([retrieval.cosines[0], *(cosines or {}).values()]),
         passage_cosine=retrieval.cosines[0],
         type_match=answer_type_match(query, best.sentence),
         agreement=((1 / dense_rank if dense_rank else 0.0) + (1 / keyword_rank if keyword_rank else 0.0)) / 2,
         missing_rare=_missing_rare(words, top, sparse),
         missing_noun=_missing_rare(missing_nouns(query, passage_text), passage_text, sparse),
         conflict=float(conflict or name_conflict(query, context, top)),
+        foreign=0.0 if HAN.search(query) else 1.0,
     )
 
 
@@ -260,8 +285,9 @@ def extract_answer(
     retrieval = passages if isinstance(passages, Retrieval) else _plain(passages)
     if not retrieval.passages:
         return Answer(NOT_FOUND, [], False, query, question)
-    chosen = _choose(_score_sentences(query, _question_words(query), retrieval.passages, sparse), query)
-    signals = answer_signals(query, retrieval, chosen[0], sparse, embed)
+    cosines = sentence_cosines(retrieval, embed)
+    chosen = _choose(_score_sentences(query, _question_words(query), retrieval.passages, sparse, cosines), query)
+    signals = answer_signals(query, retrieval, chosen[0], sparse, cosines)
     confidence = (model or default_model()).probability(signals)
     if confidence < (model or default_model()).threshold:
         return Answer(NOT_FOUND, retrieval.passages, False, query, question, confidence=confidence, signals=signals)

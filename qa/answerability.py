@@ -16,7 +16,9 @@ best evidence and weighs them with a logistic regression fitted offline
   from the best sentence's passage;
 - conflict: the question names a quarter, year, month, line, batch or ordinal that the
   evidence holds with another value (and never with the asked one), or a place or
-  organisation the passages do not name while the evidence names another of its kind.
+  organisation the passages do not name while the evidence names another of its kind;
+- foreign: the question has no Chinese characters (English): its lexical signals say nothing,
+  only the dense ones do.
 """
 
 from __future__ import annotations
@@ -28,14 +30,15 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from qa.numerals import find_numbers
+from qa.numerals import NumberMention, find_numbers
 from qa.sparse import segmenter
 
 MODEL_FILE = Path(__file__).with_name("answerability.json")
 DISCRIMINATING_UNITS = frozenset({"季度", "年", "月", "号线", "期", "批", "届"})
 ORDINAL = re.compile(r"第([一二三四五六七八九十\d]+)")
 NAME_SUFFIXES = ("村", "镇", "乡", "县", "市", "省", "区", "站", "公司", "集团", "局", "厅", "委员会", "中心", "学校", "医院", "银行")
-NOUN_FLAGS = frozenset("n")  # jieba part-of-speech flags starting with n: n, nr, ns, nt, nz
+NOUN_FLAGS = frozenset("n")
+PROPER_FLAGS = frozenset({"ns", "nt", "nz", "nr"})  # jieba: place, organisation, other proper noun, person  # jieba part-of-speech flags starting with n: n, nr, ns, nt, nz
 HAN = re.compile(r"[\u4e00-\u9fff]+")
 SOURCE_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)[-_年]")
 
@@ -50,6 +53,7 @@ class Signals:
     missing_rare: float
     missing_noun: float
     conflict: float
+    foreign: float
 
     def vector(self) -> list[float]:
         return [float(v) for v in asdict(self).values()]
@@ -88,6 +92,11 @@ def _segment(text: str) -> list[str]:
     return segmenter().lcut(text)
 
 
+def _discriminating(mention: NumberMention) -> bool:
+    """A period or numbered thing: a quarter, a month, a line; 年 only as a calendar year (not 三年)."""
+    return mention.unit in DISCRIMINATING_UNITS and (mention.unit != "年" or mention.value >= 1000)
+
+
 def _ordinals(text: str) -> set[str]:
     return {m.group(1) for m in ORDINAL.finditer(text)}
 
@@ -102,8 +111,8 @@ def number_conflict(question: str, evidence: str, passage_text: str, source: str
     "二季度投资多少" against "一季度，完成投资8.4亿元" conflicts; against a passage that
     also names 二季度 it does not. The source's date counts as the evidence's year.
     """
-    asked = {m.key for m in find_numbers(question) if m.unit in DISCRIMINATING_UNITS}
-    held = {m.key for m in find_numbers(evidence) if m.unit in DISCRIMINATING_UNITS} | _years_of_source(source)
+    asked = {m.key for m in find_numbers(question) if _discriminating(m)}
+    held = {m.key for m in find_numbers(evidence) if _discriminating(m)} | _years_of_source(source)
     everywhere = {m.key for m in find_numbers(passage_text)} | held
     for value, unit in asked:
         if (value, unit) in everywhere:
@@ -116,16 +125,19 @@ def number_conflict(question: str, evidence: str, passage_text: str, source: str
 
 
 def _names(text: str) -> set[str]:
-    """Words ending in a place or organisation suffix (清镇市, 河村), also joined to the word before (红枫 + 村)."""
-    words = [w for w in _segment(text) if HAN.fullmatch(w)]
+    """Proper names of places and organisations: 清镇市, 红枫村, 贵阳市商贸学校 (not 全市, 我们公司)."""
+    import jieba.posseg
+
+    segmenter()  # the shared segmenter, with the question words taught
+    pairs = [(pair.word, pair.flag) for pair in jieba.posseg.cut(text)]
     names = set()
-    for position, word in enumerate(words):
-        if not word.endswith(NAME_SUFFIXES):
-            continue
-        if len(word) >= 2:
+    for position, (word, flag) in enumerate(pairs):
+        if flag in PROPER_FLAGS and len(word) >= 2:
             names.add(word)
-        if position > 0 and len(words[position - 1]) <= 3:
-            names.add(words[position - 1] + word)
+        if word.endswith(NAME_SUFFIXES) and position > 0:
+            before, before_flag = pairs[position - 1]
+            if before_flag in PROPER_FLAGS and HAN.fullmatch(before):
+                names.add(before + word)
     return names
 
 
@@ -135,8 +147,8 @@ def name_conflict(question: str, evidence: str, passages_text: str) -> bool:
     for name in _names(question):
         if name in passages_text or any(name in other or other in name for other in held):
             continue
-        suffix = next(s for s in NAME_SUFFIXES if name.endswith(s))
-        if any(other.endswith(suffix) for other in held):
+        suffix = next((s for s in NAME_SUFFIXES if name.endswith(s)), None)
+        if suffix is not None and any(other.endswith(suffix) for other in held):
             return True
     return False
 

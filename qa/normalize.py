@@ -7,10 +7,11 @@
 - Numbers: a quantity written in Chinese numerals or in digits (一季度/1季度,
   二〇二四年/2024年, 百分之二十九/29%, 三千/3000) is rewritten into a spelling the documents
   hold; when they hold none, it stays as typed.
-- Homophone typos: a run of two to four characters the documents never contain, whose
-  pinyin (tones ignored, as pinyin input methods type it) is that of a word of the index
-  sharing at least one character in the same place, becomes that word (清真市 -> 清镇市).
-  The words come from the index's own keyword vocabulary, never from a list.
+- Homophone typos: a run of whole words (two to four characters) the documents never
+  contain, whose pinyin (tones ignored, as pinyin input methods type it) is that of a word
+  of the index sharing at least one character in the same place, becomes that word
+  (清真市 -> 清镇市). The words come from the index itself, never from a list: its keyword
+  vocabulary, and the place names of its text (the characters before 村/镇/市…).
 
 Traditional characters are mapped to simplified before this, by `qa.question`.
 """
@@ -27,6 +28,10 @@ from qa.numerals import find_numbers, spellings
 
 HAN = re.compile(r"[\u4e00-\u9fff]+")
 WINDOWS = (4, 3, 2)  # longest first: 凹和村 -> 凹河村 before 和村 -> 河村
+# Place names that the segmenter splits (凹河村 -> 凹 + 河村) are read from the text as the
+# two or three characters before one of these.
+PLACE_SUFFIXES = "村镇乡县市区站"
+PLACE = re.compile(rf"(?=([\u4e00-\u9fff]{{2,3}}[{PLACE_SUFFIXES}]))")
 
 
 @lru_cache(maxsize=1)
@@ -53,7 +58,8 @@ class CorpusTerms:
 
     def __init__(self, texts: list[str], vocabulary: list[str], frequency: dict[str, int] | None = None) -> None:
         self._text = "\n".join(texts)
-        self._vocabulary = [w for w in vocabulary if 2 <= len(w) <= max(WINDOWS) and HAN.fullmatch(w)]
+        words = {w for w in vocabulary if 2 <= len(w) <= max(WINDOWS) and HAN.fullmatch(w)}
+        self._vocabulary = sorted(words | {m.group(1) for m in PLACE.finditer(self._text)})
         self._frequency = frequency or {}
         self._by_sound: dict[tuple[str, ...], list[str]] | None = None
 
@@ -102,21 +108,36 @@ def _homophone(window: str, terms: CorpusTerms) -> str | None:
     return None
 
 
+def _boundaries(question: str) -> set[int]:
+    """Positions where a word of the question starts or ends."""
+    from qa.sparse import segmenter
+
+    edges, position = {0}, 0
+    for word in segmenter().lcut(question):
+        position += len(word)
+        edges.add(position)
+    return edges
+
+
 def _rewrite_homophones(question: str, terms: CorpusTerms) -> tuple[str, list[tuple[str, str]]]:
+    """Replace runs of whole words that sound like an index word; a run never starts inside a word."""
     changes = []
     chars = list(question)
+    edges = _boundaries(question)
     for run in HAN.finditer(question):
         position = run.start()
         while position < run.end():
             for size in WINDOWS:
-                window = question[position : position + size]
-                if position + size > run.end():
+                end = position + size
+                if end > run.end() or position not in edges:
                     continue
-                word = _homophone(window, terms)
+                if end not in edges and question[end - 1] not in PLACE_SUFFIXES:
+                    continue  # 凹和村种了: the segmenter glues 村种, but 村 ends a place name
+                word = _homophone(question[position:end], terms)
                 if word is not None:
-                    chars[position : position + size] = list(word)  # same length: positions stay valid
-                    changes.append((window, word))
-                    position += size
+                    chars[position:end] = list(word)  # same length: positions stay valid
+                    changes.append((question[position:end], word))
+                    position = end
                     break
             else:
                 position += 1

@@ -26,6 +26,7 @@ UNITS = (
     "平方公里|平方米|公里|季度|号线|个月|年|月|日|号|期|批|届|次|个|家|亩|元|人|名|件|栋|支|场|处|项|条|所|座|户|倍|"
     "成|天|周|位|层|辆|吨|米|%|％"
 )
+NOT_A_COUNT = frozenset("哪每这那同某任")
 NUMBER = re.compile(
     rf"(?P<percent>百分之)?(?P<number>\d+(?:\.\d+)?|[{CHINESE_NUMERAL}]+(?:点[〇零一二三四五六七八九]+)?)"
     rf"(?P<scale>[万亿](?![{CHINESE_NUMERAL}]))?(?P<unit>{UNITS})?"
@@ -116,6 +117,8 @@ def find_numbers(text: str) -> list[NumberMention]:
             unit = "%"
         if not number[0].isdigit() and not unit and len(number) == 1 and not match.group("scale"):
             continue  # 一, 十 alone are words ("一起", "十分") far more often than numbers
+        if match.start() > 0 and text[match.start() - 1] in NOT_A_COUNT and not number[0].isdigit():
+            continue  # 哪一年, 每一天, 这一批: a word, not the number one
         value = _value(number)
         if value is None:
             continue

@@ -51,3 +51,16 @@ def test_the_answer_says_what_was_searched(documents_dir: Path, tmp_path: Path, 
     result = answer("凹和村种植樱桃多少亩？", retriever=retriever)
     assert result.query == "凹河村种植樱桃多少亩?"
     assert "樱桃600亩" in result.text
+
+
+def test_a_run_inside_a_word_is_never_replaced():
+    # 值是 (zhi shi) sounds like the index word 只是 but starts inside 产值
+    assert normalize_question("产值是多少", CorpusTerms(["只是产值"], ["只是", "产值"])).text == "产值是多少"
+
+
+def test_a_place_name_the_segmenter_splits_is_still_a_corpus_term():
+    assert normalize_question("安流镇有多少栋", CorpusTerms(["暗流镇排查了5511栋"], [])).text == "暗流镇有多少栋"
+
+
+def test_which_year_is_not_the_number_one():
+    assert normalize_question("哪一年建厂", CorpusTerms(["1年"], [])).text == "哪一年建厂"
