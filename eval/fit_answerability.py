@@ -172,40 +172,56 @@ def main() -> None:
     parser.add_argument("--public-limit", type=int, default=40, help="RGB queries and CMRC paragraphs sampled")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--write", action="store_true", help=f"write the coefficients to {MODEL_FILE}")
-    parser.add_argument("--examples", type=Path, default=None, help="cache the examples in this JSON file")
+    parser.add_argument(
+        "--examples",
+        type=Path,
+        default=None,
+        help="cache examples in FILE.own.json / FILE.public.json (delete to redo)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
 
-    if args.examples and args.examples.exists():
-        examples = [Example(**e) for e in json.loads(args.examples.read_text())]
-    else:
+    def cached(name: str, make) -> list[Example]:
+        path = args.examples.with_suffix(f".{name}.json") if args.examples else None
+        if path is not None and path.exists():
+            return [Example(**e) for e in json.loads(path.read_text(encoding="utf-8"))]
+        made = make()
+        if path is not None:
+            path.write_text(json.dumps([e.__dict__ for e in made], ensure_ascii=False), encoding="utf-8")
+        return made
+
+    def own() -> list[Example]:
         seeds = Retriever.load(evaluation_index(args.documents, model=configured_model(), show_progress=True))
-        examples = [e for path in args.questions for e in own_examples(seeds, path)]
-        if args.external:
-            examples += rgb_examples(args.external / "rgb" / "zh_refine.dev.json", args.public_limit, args.seed)
-            examples += cmrc_examples(args.external / "cmrc2018" / "cmrc2018_trial.json", args.public_limit, args.seed)
-        if args.examples:
-            args.examples.write_text(json.dumps([e.__dict__ for e in examples], ensure_ascii=False))
+        return [e for path in args.questions for e in own_examples(seeds, path)]
+
+    def public() -> list[Example]:
+        rgb = rgb_examples(args.external / "rgb" / "zh_refine.dev.json", args.public_limit, args.seed)
+        return rgb + cmrc_examples(args.external / "cmrc2018" / "cmrc2018_trial.json", args.public_limit, args.seed)
+
+    examples = cached("own", own) + (cached("public", public) if args.external else [])
 
     labelled = [e for e in examples if e.label is not None]
-    own = [e for e in labelled if e.source == "own"]
-    public = [e for e in labelled if e.source != "own"]
+    own_labelled = [e for e in labelled if e.source == "own"]
+    public_labelled = [e for e in labelled if e.source != "own"]
     x = np.array([e.signals for e in labelled])
     y = np.array([e.label for e in labelled], dtype=float)
-    weight = np.array([1.0 if e.source == "own" else len(own) / max(len(public), 1) for e in labelled])
+    share = len(own_labelled) / max(len(public_labelled), 1)
+    weight = np.array([1.0 if e.source == "own" else share for e in labelled])
     weights, bias = fit(x, y, weight)
     names = dict(zip(FEATURES, (round(float(w), 4) for w in weights)))
-    print(f"{len(own)} own and {len(public)} public labelled examples; weights {names}, bias {bias:.3f}")
+    print(f"{len(own_labelled)} own and {len(public_labelled)} public labelled examples; {names}, bias {bias:.3f}")
 
     own_all = [e for e in examples if e.source == "own"]
-    print("| threshold | own: found and holds the answer | refused | near misses refused | precision of found |"
-          + (" public: precision | coverage |" if public else ""))
+    print(
+        "| threshold | own: found and holds the answer | refused | near misses refused | precision of found |"
+        + (" public: precision | coverage |" if public_labelled else "")
+    )
     best = None
     for threshold in [round(t, 2) for t in np.arange(0.1, 0.95, 0.05)]:
         model = AnswerabilityModel(names, round(bias, 4), threshold)
         r = rates(own_all, model)
         row = f"| {threshold:.2f} | {r['correct']:.1%} | {r['refused']:.1%} | {r['near_refused']:.1%} | {r['precision']:.1%} |"
-        if public:
+        if public_labelled:
             p = rates([e for e in examples if e.source != "own"], model)
             row += f" {p['precision']:.1%} | {p['coverage']:.1%} |"
         print(row)

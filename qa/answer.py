@@ -31,6 +31,7 @@ from qa.answerability import (
     missing_nouns,
     name_conflict,
     number_conflict,
+    unit_match,
 )
 from qa.followup import resolve_followup
 from qa.generation import GenerationConfig, generate_answer
@@ -43,6 +44,7 @@ from qa.sparse import QUESTION_WORDS, SparseIndex, content_words, tokenize
 ANSWER_PASSAGES = 3  # sentences are taken from this many top passages
 MAX_SENTENCES = 2
 MIN_SECTIONS = 3  # a "哪几个方面" answer lists its article's section headings when it has this many
+SEMANTIC_CANDIDATES = 8  # sentences (best by words) compared with the question by their vectors
 SEMANTIC_WEIGHT = 1.0  # weight of a sentence's cosine to the question (0.6-0.9 in practice) in its score
 TYPE_WEIGHT = 0.5
 RANK_WEIGHT = 0.1
@@ -88,7 +90,8 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     ),
     (
         re.compile(r"哪里|哪儿|什么地方|哪个(?:站|地方|地区|省|市|县|镇|村)|在哪|\bwhere\b", re.IGNORECASE),
-        re.compile(r"站|省|市|县|镇|村|区|国家|地区|园"),
+        # a named place, not 全省/本市 or 省政府
+        re.compile(r"(?<![全本该各我])(?:站|省|市|县|镇|村|区|园)(?!政府|委|长|民|场|级)|国家|地区"),
     ),
 )
 
@@ -229,13 +232,13 @@ def _missing_rare(words: list[str], text: str, sparse: SparseIndex) -> float:
     return max(missing, default=0.0) / unseen if unseen else 0.0
 
 
-def sentence_cosines(retrieval: Retrieval, embed: Callable[[list[str]], np.ndarray] | None) -> dict[str, float]:
-    """Cosine of the question to each sentence of the top passages, in one batch; {} without `embed`."""
-    if embed is None or retrieval.question_vector is None:
+def sentence_cosines(
+    retrieval: Retrieval, embed: Callable[[list[str]], np.ndarray] | None, sentences: list[str]
+) -> dict[str, float]:
+    """Cosine of the question to each of `sentences`, embedded in one batch; {} without `embed`."""
+    if embed is None or retrieval.question_vector is None or not sentences:
         return {}
-    sentences = list(dict.fromkeys(sentence for _, sentence, _ in _sentences_in_context(retrieval.passages)))
-    if not sentences:
-        return {}
+    sentences = list(dict.fromkeys(sentences))
     return dict(zip(sentences, (float(c) for c in embed(sentences) @ retrieval.question_vector)))
 
 
@@ -260,6 +263,7 @@ def answer_signals(
         semantic=max([retrieval.cosines[0], *(cosines or {}).values()]),
         passage_cosine=retrieval.cosines[0],
         type_match=answer_type_match(query, best.sentence),
+        unit_match=unit_match(query, f"{best.previous}{best.sentence}"),
         agreement=((1 / dense_rank if dense_rank else 0.0) + (1 / keyword_rank if keyword_rank else 0.0)) / 2,
         missing_rare=_missing_rare(words, top, sparse),
         missing_noun=_missing_rare(missing_nouns(query, passage_text), passage_text, sparse),
@@ -285,8 +289,14 @@ def extract_answer(
     retrieval = passages if isinstance(passages, Retrieval) else _plain(passages)
     if not retrieval.passages:
         return Answer(NOT_FOUND, [], False, query, question)
-    cosines = sentence_cosines(retrieval, embed)
-    chosen = _choose(_score_sentences(query, _question_words(query), retrieval.passages, sparse, cosines), query)
+    words = _question_words(query)
+    lexical = _score_sentences(query, words, retrieval.passages, sparse)
+    # Embedding costs time: only the best candidates by words, or every sentence for a question
+    # in another language, whose words say nothing.
+    candidates = lexical if not HAN.search(query) else lexical[:SEMANTIC_CANDIDATES]
+    cosines = sentence_cosines(retrieval, embed, [item.sentence for item in candidates])
+    scored = _score_sentences(query, words, retrieval.passages, sparse, cosines) if cosines else lexical
+    chosen = _choose(scored, query)
     signals = answer_signals(query, retrieval, chosen[0], sparse, cosines)
     confidence = (model or default_model()).probability(signals)
     if confidence < (model or default_model()).threshold:

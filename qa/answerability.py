@@ -10,6 +10,8 @@ best evidence and weighs them with a logistic regression fitted offline
 - semantic: the highest cosine of the question to a sentence of the top passages;
 - passage_cosine: the dense cosine of the question to the first passage;
 - type_match: whether the chosen sentence holds what the question asks for (1 / 0.5 / 0);
+- unit_match: whether the chosen sentence holds a number in the unit asked for (多少名 -> 人/名,
+  多少钱 -> 元, 比例 -> %, 多少处 -> 处), 0.5 when no unit is asked;
 - agreement: whether keyword search and dense search both rank the first passage first;
 - missing_rare: the rarity (IDF share) of the rarest question word found in none of the top passages;
 - missing_noun: the same for the question's nouns of two or more characters (苹果, 员工) absent
@@ -43,12 +45,27 @@ HAN = re.compile(r"[\u4e00-\u9fff]+")
 SOURCE_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)[-_年]")
 
 
+_NUMBER = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千]+)(?:多|余)?[万亿]?"
+ASKED_UNITS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
+    (re.compile(asks), re.compile(_NUMBER + holds))
+    for asks, holds in (
+        (r"多少(?:名|个人|人)|几(?:名|个人)|人数|员工|职工|人口", r"(?:名|人|位)"),
+        (r"多少钱|多少资金|多少奖励|多少万元|多少亿元|多少元|花了多少|卖多少", r"(?:元)"),
+        (r"比例|百分之几|百分比|占比|占多少", r"(?:%|％|成|个百分点)"),
+        (r"多少(?:平方公里|平方米)|多大面积|面积.*多少", r"(?:平方公里|平方米|亩)"),
+    )
+    if holds is not None
+)
+_COUNTED = re.compile(r"多少(户|家|处|件|栋|支|场|项|条|所|座|批|次|亩|吨|公里|份|辆)")
+
+
 @dataclass(frozen=True)
 class Signals:
     lexical: float
     semantic: float
     passage_cosine: float
     type_match: float
+    unit_match: float
     agreement: float
     missing_rare: float
     missing_noun: float
@@ -106,14 +123,17 @@ def _years_of_source(source: str) -> set[tuple[float, str]]:
 
 
 def number_conflict(question: str, evidence: str, passage_text: str, source: str = "") -> bool:
-    """The question names a quarter/year/month/line/… that the evidence holds only with other values.
+    """The question names a quarter/year/month/line/ordinal that the evidence holds only with other values.
 
-    "二季度投资多少" against "一季度，完成投资8.4亿元" conflicts; against a passage that
-    also names 二季度 it does not. The source's date counts as the evidence's year.
+    `evidence` is the answer sentence with its title and the sentence before it: "二季度投资多少"
+    against "一季度，完成投资8.4亿元" conflicts. The source's date stands for the year of
+    evidence that names none. Ordinals (第二) conflict when the passage never names the asked one.
     """
     asked = {m.key for m in find_numbers(question) if _discriminating(m)}
-    held = {m.key for m in find_numbers(evidence) if _discriminating(m)} | _years_of_source(source)
-    everywhere = {m.key for m in find_numbers(passage_text)} | held
+    held = {m.key for m in find_numbers(evidence) if _discriminating(m)}
+    if not any(unit == "年" for _, unit in held):
+        held |= _years_of_source(source)
+    everywhere = {m.key for m in find_numbers(evidence)} | held
     for value, unit in asked:
         if (value, unit) in everywhere:
             continue
@@ -122,6 +142,18 @@ def number_conflict(question: str, evidence: str, passage_text: str, source: str
     asked_ordinals = _ordinals(question)
     held_ordinals = _ordinals(evidence)
     return bool(asked_ordinals and held_ordinals and not asked_ordinals & _ordinals(passage_text))
+
+
+def unit_match(question: str, sentence: str) -> float:
+    """1.0 when the sentence holds a number in the unit the question asks for (多少名 -> 人/名), 0.0 when
+    it does not, 0.5 when the question asks for no unit."""
+    for asks, holds in ASKED_UNITS:
+        if asks.search(question):
+            return 1.0 if holds.search(sentence) else 0.0
+    counted = _COUNTED.search(question)
+    if counted:
+        return 1.0 if re.search(_NUMBER + counted.group(1), sentence) else 0.0
+    return 0.5
 
 
 def _names(text: str) -> set[str]:

@@ -13,7 +13,6 @@ from qa.index import build_index
 from qa.retriever import Retriever
 from qa.sentences import split_sentences
 
-
 ALWAYS = AnswerabilityModel({}, 0.0, 0.0)  # answers every question
 
 
