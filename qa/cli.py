@@ -22,10 +22,11 @@ from pathlib import Path
 from qa.answer import answer
 from qa.answer_evaluation import evaluate_answers, load_answer_items
 from qa.chunking import ChunkSettings
-from qa.embedding import ENCODER_KINDS, configured_model
+from qa.embedding import ENCODER_KINDS, TORCH, configured_model
 from qa.errors import QAError
 from qa.evaluation import evaluate, evaluation_index, load_questions
 from qa.index import BuildReport, IndexSettings, build_index, index_status, stale_reason
+from qa.models import licence_of
 from qa.question import truncation_notice
 from qa.retriever import DEFAULT_MODE, MODES, Retriever, default_index_dir
 from qa.watch import SETTLE, watch
@@ -126,6 +127,8 @@ def _status(args: argparse.Namespace) -> int:
             f"{counts.get('passages', 0)} passages; model {status.manifest.get('model')}, "
             f"built {status.manifest.get('built_at')}"
         )
+        for line in _encoder_lines(status.manifest, status.encoder_fingerprint):
+            print(line)
     if status.problem is not None:
         print(f"{'a full rebuild is needed' if status.manifest else 'no usable index'}: {status.problem}")
     print(
@@ -139,6 +142,23 @@ def _status(args: argparse.Namespace) -> int:
         print(f"  skipped  {item.source}: {item.reason}")
     print("the index is up to date" if status.up_to_date else "run `qa build` to update the index")
     return 0 if status.up_to_date else 1
+
+
+def _encoder_lines(manifest: dict, fingerprint_here: str | None) -> list[str]:
+    """What `qa status` says of the encoder: kind, recipe, its check against the float model, licence."""
+    check = manifest.get("encoder_check") or {}
+    kind = manifest.get("encoder", TORCH)
+    if check:
+        described = (
+            f"encoder: {kind}, {check.get('recipe')}; cosine to the float model over the probe texts "
+            f"min {check.get('min_cosine'):.4f}, mean {check.get('mean_cosine'):.4f}"
+        )
+    else:
+        described = f"encoder: {kind} (the model itself, float32)" if kind == TORCH else f"encoder: {kind}"
+    lines = [described, f"model {manifest.get('model')}: {licence_of(str(manifest.get('model')))}"]
+    if fingerprint_here is None:
+        lines.append("this machine has not exported the encoder yet: the next build or question exports and checks it")
+    return lines
 
 
 def _watch(args: argparse.Namespace) -> int:

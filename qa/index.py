@@ -37,7 +37,16 @@ import numpy as np
 
 from qa.chunking import ChunkSettings, chunk_article
 from qa.documents import Document, SkippedFile, read_document, scan_documents
-from qa.embedding import TORCH, Encoder, configured_model, default_kind, kind_of, load_encoder
+from qa.embedding import (
+    TORCH,
+    Encoder,
+    configured_model,
+    default_kind,
+    fingerprint_of,
+    kind_of,
+    known_fingerprint,
+    load_encoder,
+)
 from qa.errors import DocumentReadError, IndexMismatchError, IndexNotFoundError, NoDocumentsError
 from qa.integrity import file_digests, integrity_problem
 from qa.layout import split_articles
@@ -49,7 +58,7 @@ from qa.vector_index import make_vector_index
 log = logging.getLogger(__name__)
 
 FORMAT = "qa-index"
-FORMAT_VERSION = 3  # 3: manifest keeps the sha256 of every file
+FORMAT_VERSION = 4  # 3: manifest keeps the sha256 of every file; 4: the encoder's fingerprint
 FAISS_FILE = "faiss.index"
 VECTORS_FILE = "vectors.npy"
 PASSAGES_FILE = "passages.jsonl"
@@ -132,6 +141,9 @@ class IndexStatus:
     removed: list[str]
     unchanged: list[str]
     skipped: list[SkippedFile]
+    # the fingerprint of this machine's encoder for the index's model and kind; None when the
+    # ONNX path has not been exported here yet (the next build or question exports and checks it)
+    encoder_fingerprint: str | None = None
 
     @property
     def up_to_date(self) -> bool:
@@ -237,12 +249,19 @@ class _Previous:
     vectors: np.ndarray  # (passages, dimension), row = passage_id
 
 
-def _manifest_problem(manifest: dict[str, Any], model: str, kind: str, settings: IndexSettings) -> str | None:
-    """Why an index cannot be updated in place for this model, embedding path and these settings."""
+def _manifest_problem(
+    manifest: dict[str, Any], model: str, kind: str, settings: IndexSettings, fingerprint: str | None = None
+) -> str | None:
+    """Why an index cannot be updated in place for this model, embedding path and these settings.
+
+    `fingerprint` is the current encoder's (None: not known yet, not compared).
+    """
     if manifest.get("model") != model:
         return f"the model changed ({manifest.get('model')!r} -> {model!r})"
     if manifest.get("encoder", TORCH) != kind:
         return f"the embedding path changed ({manifest.get('encoder', TORCH)} -> {kind})"
+    if fingerprint is not None and manifest.get("encoder_fingerprint") != fingerprint:
+        return encoder_changed(manifest.get("encoder_fingerprint"), fingerprint)
     old, new = manifest.get("settings", {}), settings.to_dict()
     if old != new:
         changes = ", ".join(f"{key} {old.get(key)} -> {new.get(key)}" for key in new if old.get(key) != new.get(key))
@@ -254,13 +273,20 @@ def _manifest_problem(manifest: dict[str, Any], model: str, kind: str, settings:
     return None
 
 
+def encoder_changed(built_with: str | None, now: str) -> str:
+    return (
+        f"this machine's encoder differs from the one the index was built with ({built_with} -> {now}), "
+        "so questions and passages would be embedded differently"
+    )
+
+
 def _read_passages(index_dir: Path) -> list[StoredPassage]:
     with open(index_dir / PASSAGES_FILE, encoding="utf-8") as lines:
         return [StoredPassage(**json.loads(line)) for line in lines if line.strip()]
 
 
 def _previous_index(
-    index_dir: Path, model: str, kind: str, settings: IndexSettings
+    index_dir: Path, model: str, kind: str, settings: IndexSettings, fingerprint: str | None
 ) -> tuple[_Previous | None, str | None]:
     """(the index to build on, None) or (None, why everything is embedded again)."""
     if not (index_dir / MANIFEST_FILE).is_file():
@@ -269,7 +295,7 @@ def _previous_index(
         manifest = read_manifest(index_dir)
     except IndexMismatchError as error:
         return None, f"the previous index cannot be used ({error.problem})"
-    problem = _manifest_problem(manifest, model, kind, settings)
+    problem = _manifest_problem(manifest, model, kind, settings, fingerprint)
     if problem is not None:
         return None, problem
     problem = integrity_problem(index_dir, manifest.get("files", {}))
@@ -317,7 +343,13 @@ def build_index(
         if full:
             previous, full_reason = None, "asked for (--full)"
         else:
-            previous, full_reason = _previous_index(index_dir, model_name, kind, settings)
+            fingerprint = fingerprint_of(encoder) if encoder is not None else known_fingerprint(model_name, kind)
+            if fingerprint is None and (index_dir / MANIFEST_FILE).is_file():
+                # The ONNX path is not exported on this machine yet: export it now, to know
+                # whether the vectors already in the index are the ones it makes.
+                encoder = load_encoder(model_name, kind)
+                fingerprint = fingerprint_of(encoder)
+            previous, full_reason = _previous_index(index_dir, model_name, kind, settings, fingerprint)
         plan = _plan(
             documents_dir, previous.manifest if previous else _readable_manifest(index_dir), reuse=bool(previous)
         )
@@ -415,11 +447,14 @@ def _build(
     faiss_index, index_type = make_vector_index(vectors, dimension)
     sparse = SparseIndex.build(texts)
     article_count = sum(entry["articles"] for entry in entries.values())
+    earlier = previous.manifest if previous is not None else {}  # when nothing was embedded, the encoder is as before
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "model": encoder.name if encoder is not None else report.model,
         "encoder": kind_of(encoder) if encoder is not None else report.encoder,
+        "encoder_fingerprint": fingerprint_of(encoder) if encoder is not None else earlier["encoder_fingerprint"],
+        "encoder_check": encoder_check(encoder) if encoder is not None else earlier.get("encoder_check"),
         "dimension": dimension,
         "index_type": index_type,
         "settings": settings.to_dict(),
@@ -437,6 +472,14 @@ def _build(
         embedded=len(new_rows),
         seconds=time.perf_counter() - started,
     )
+
+
+def encoder_check(encoder: Encoder) -> dict[str, Any] | None:
+    """How the encoder's export compares with the float model (ONNX path), for the manifest."""
+    check = getattr(encoder, "check", None)
+    if check is None:
+        return None
+    return {"recipe": check.recipe, "min_cosine": check.min_cosine, "mean_cosine": check.mean_cosine}
 
 
 def _write_atomically(
@@ -619,9 +662,11 @@ def index_status(
     of them would be skipped.
     """
     index_dir = Path(index_dir)
+    kind = encoder_kind or default_kind()
+    fingerprint = known_fingerprint(model, kind)
     try:
         manifest: dict[str, Any] | None = read_manifest(index_dir)
-        problem = _manifest_problem(manifest, model, encoder_kind or default_kind(), settings)
+        problem = _manifest_problem(manifest, model, kind, settings, fingerprint)
     except (IndexNotFoundError, IndexMismatchError) as error:
         manifest, problem = None, str(error)
     plan = _plan(Path(documents_dir), manifest)
@@ -634,6 +679,7 @@ def index_status(
         removed=plan.removed,
         unchanged=plan.unchanged,
         skipped=plan.skipped,
+        encoder_fingerprint=fingerprint,
     )
 
 
@@ -651,4 +697,8 @@ def stale_reason(
         return status.problem
     if not status.up_to_date:
         return f"documents changed: {', '.join(sorted([*status.added, *status.changed, *status.removed]))}"
+    if status.encoder_fingerprint is None:
+        # A build exports and checks the encoder first; when its fingerprint is the index's,
+        # nothing is embedded again.
+        return "this machine has not exported and checked the encoder yet"
     return None

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.embedding import TORCH, Encoder, load_encoder
-from qa.errors import InvalidKError, InvalidModeError
-from qa.index import MANIFEST_FILE, LoadedIndex, load_index, read_manifest
+from qa.embedding import TORCH, Encoder, fingerprint_of, load_encoder
+from qa.errors import IndexMismatchError, InvalidKError, InvalidModeError
+from qa.index import MANIFEST_FILE, LoadedIndex, encoder_changed, load_index, read_manifest
 from qa.normalize import CorpusTerms, NormalizedQuestion, normalize_question
 from qa.passage import Passage, StoredPassage
 from qa.question import prepare_question
@@ -87,10 +87,19 @@ class Retriever:
     def load(
         cls, index_dir: str | Path | None = None, *, encoder: Encoder | None = None, mode: str = DEFAULT_MODE
     ) -> Retriever:
-        """Load an index and the model it was built with (or the encoder given)."""
+        """Load an index and the model it was built with (or the encoder given).
+
+        Raises IndexMismatchError when the encoder's fingerprint is not the index's: its
+        query vectors would not be comparable with the passages' (e.g. the ONNX export was
+        made again with other library versions or on another processor).
+        """
         index_dir = Path(index_dir) if index_dir is not None else default_index_dir()
         index = load_index(index_dir, expected_model=encoder.name if encoder is not None else None)
-        return cls(index, encoder or load_encoder(index.manifest["model"], index.manifest.get("encoder", TORCH)), mode)
+        encoder = encoder or load_encoder(index.manifest["model"], index.manifest.get("encoder", TORCH))
+        built_with = index.manifest.get("encoder_fingerprint")
+        if built_with != fingerprint_of(encoder):
+            raise IndexMismatchError(index_dir, encoder_changed(built_with, fingerprint_of(encoder)))
+        return cls(index, encoder, mode)
 
     @property
     def sparse(self) -> SparseIndex:
