@@ -4,6 +4,7 @@
     >>> normalize_question("清真市1季度工业投资增长了百分之二十九吗？", terms).text
     '清镇市一季度工业投资增长了29%吗？'
 
+- Repeats: a character typed four times or more in a row counts once (很很很很 -> 很).
 - Numbers: a quantity written in Chinese numerals or in digits (一季度/1季度,
   二〇二四年/2024年, 百分之二十九/29%, 三千/3000) is rewritten into a spelling the documents
   hold; when they hold none, it stays as typed.
@@ -27,6 +28,9 @@ from functools import lru_cache
 from qa.numerals import find_numbers, spellings
 
 HAN = re.compile(r"[\u4e00-\u9fff]+")
+# A character typed four times or more ("啊啊啊啊", "？？？？") says nothing more than once, and a
+# long run of it drowns the question's meaning for the embedding model.
+REPEATED = re.compile(r"([\u4e00-\u9fff!?！？。，,.~～…])\1{3,}")
 WINDOWS = (4, 3, 2)  # longest first: 凹和村 -> 凹河村 before 和村 -> 河村
 # Place names that the segmenter splits (凹河村 -> 凹 + 河村) are read from the text as the
 # two or three characters before one of these.
@@ -146,6 +150,7 @@ def _rewrite_homophones(question: str, terms: CorpusTerms) -> tuple[str, list[tu
 
 def normalize_question(question: str, terms: CorpusTerms) -> NormalizedQuestion:
     """The question with numbers and homophone typos in the documents' own spelling."""
+    question = REPEATED.sub(r"\1", question)
     text, number_changes = _rewrite_numbers(question, terms)
     text, sound_changes = _rewrite_homophones(text, terms)
     return NormalizedQuestion(text, number_changes + sound_changes)

@@ -64,3 +64,8 @@ def test_a_place_name_the_segmenter_splits_is_still_a_corpus_term():
 
 def test_which_year_is_not_the_number_one():
     assert normalize_question("哪一年建厂", CorpusTerms(["1年"], [])).text == "哪一年建厂"
+
+
+def test_a_character_repeated_many_times_counts_once():
+    assert normalize_question("樱桃多少亩？？？？啊啊啊啊啊", terms()).text == "樱桃多少亩？啊"
+    assert normalize_question("11110亩", terms()).text == "11110亩"  # digits are kept
