@@ -18,20 +18,27 @@ import numpy as np
 
 from qa.embedding import TORCH, Encoder, fingerprint_of, load_encoder
 from qa.errors import IndexMismatchError, InvalidKError, InvalidModeError
-from qa.index import MANIFEST_FILE, LoadedIndex, encoder_changed, load_index, read_manifest
+from qa.index import MANIFEST_FILE, LoadedIndex, encoder_changed
+from qa.local_store import CANDIDATES, KEYWORD_WEIGHT, LocalStore
 from qa.normalize import CorpusTerms, NormalizedQuestion, normalize_question
 from qa.passage import Passage, StoredPassage
 from qa.question import prepare_question
-from qa.sparse import SparseIndex
-from qa.vector_index import search
+from qa.store import (
+    LOCAL,
+    PassageStore,
+    StoreLocation,
+    configured_location,
+    convex_fusion,
+    parse_location,
+    top_scores,
+)
 
 DEFAULT_INDEX_DIR = "index"
 MAX_K = 100
 MODES = ("dense", "bm25", "hybrid")
 DEFAULT_MODE = "hybrid"
-CANDIDATES = 50  # per retriever, before fusion
 EMBEDDED_SENTENCES = 20_000  # sentence vectors kept in memory (2 KiB each at 512 dimensions)
-KEYWORD_WEIGHT = 0.5  # hybrid score = w * bm25 / best bm25 + (1 - w) * cosine; see docs/RETRIEVAL.md
+__all__ = ["CANDIDATES", "KEYWORD_WEIGHT", "Retriever", "convex_fusion", "retrieve", "top_scores"]
 
 
 def default_index_dir() -> Path:
@@ -72,10 +79,10 @@ class IndexInfo:
 
 
 class Retriever:
-    """Dense retrieval over one loaded index. Safe to share between threads."""
+    """Retrieval over one published build of a store (local folder or Milvus). Safe to share between threads."""
 
-    def __init__(self, index: LoadedIndex, encoder: Encoder, mode: str = DEFAULT_MODE) -> None:
-        self._index = index
+    def __init__(self, store: PassageStore | LoadedIndex, encoder: Encoder, mode: str = DEFAULT_MODE) -> None:
+        self._store: PassageStore = LocalStore(store) if isinstance(store, LoadedIndex) else store
         self._encoder = encoder
         self.mode = check_mode(mode)
         self._terms: CorpusTerms | None = None
@@ -85,36 +92,44 @@ class Retriever:
 
     @classmethod
     def load(
-        cls, index_dir: str | Path | None = None, *, encoder: Encoder | None = None, mode: str = DEFAULT_MODE
+        cls,
+        index_dir: str | Path | None = None,
+        *,
+        encoder: Encoder | None = None,
+        mode: str = DEFAULT_MODE,
+        store: str | StoreLocation | None = None,
     ) -> Retriever:
-        """Load an index and the model it was built with (or the encoder given).
+        """Load an index (or the store named, else $QA_STORE) and the model it was built with (or the encoder given).
 
         Raises IndexMismatchError when the encoder's fingerprint is not the index's: its
         query vectors would not be comparable with the passages' (e.g. the ONNX export was
         made again with other library versions or on another processor).
         """
-        index_dir = Path(index_dir) if index_dir is not None else default_index_dir()
-        index = load_index(index_dir, expected_model=encoder.name if encoder is not None else None)
-        encoder = encoder or load_encoder(index.manifest["model"], index.manifest.get("encoder", TORCH))
-        built_with = index.manifest.get("encoder_fingerprint")
-        if built_with != fingerprint_of(encoder):
-            raise IndexMismatchError(index_dir, encoder_changed(built_with, fingerprint_of(encoder)))
-        return cls(index, encoder, mode)
+        expected = encoder.name if encoder is not None else None
+        opened = open_store(_location(index_dir, store), expected_model=expected)
+        manifest = opened.manifest
+        encoder = encoder or load_encoder(manifest["model"], manifest.get("encoder", TORCH))
+        return cls(check_encoder(opened, encoder), encoder, mode)
 
     @property
-    def sparse(self) -> SparseIndex:
-        return self._index.sparse
+    def store(self) -> PassageStore:
+        return self._store
+
+    @property
+    def sparse(self) -> PassageStore:
+        """What weighs a question's words (`idf`), for `qa.answer`."""
+        return self._store
 
     @property
     def passages(self) -> list[StoredPassage]:
-        return self._index.passages
+        return self._store.all_passages()
 
     @property
     def info(self) -> IndexInfo:
-        manifest = self._index.manifest
+        manifest = self._store.manifest
         counts = manifest.get("counts", {})
         return IndexInfo(
-            index_dir=str(self._index.index_dir),
+            index_dir=str(self._store.location),
             model=manifest.get("model", ""),
             documents=counts.get("documents", 0),
             articles=counts.get("articles", 0),
@@ -127,9 +142,11 @@ class Retriever:
         """The index's text and vocabulary, for rewriting questions (built on first use)."""
         with self._terms_lock:
             if self._terms is None:
-                vocabulary = self._index.sparse.vocabulary
+                passages = self._store.all_passages()
+                sparse = getattr(self._store, "sparse", None)  # the local store's keyword index
+                vocabulary = sparse.vocabulary if sparse is not None else {}
                 self._terms = CorpusTerms(
-                    [f"{p.title}\n{p.section}\n{p.text}" for p in self._index.passages], list(vocabulary), vocabulary
+                    [f"{p.title}\n{p.section}\n{p.text}" for p in passages], list(vocabulary), vocabulary
                 )
             return self._terms
 
@@ -148,34 +165,30 @@ class Retriever:
     def search(self, question: str, k: int = 5, *, mode: str | None = None) -> Retrieval:
         """As `retrieve`, with what the answer's evidence check uses: each passage's dense cosine and ranks."""
         question = self.normalize(question).text
-        k = min(check_k(k), len(self._index.passages))
+        k = min(check_k(k), self._store.size)
         mode = check_mode(mode or self.mode)
         if k == 0:
             return Retrieval([], [], [], [], None)
-        vector = self._encoder.encode([question]) if mode != "bm25" else None
-        dense: list[tuple[int, float]] = []
-        keyword = np.zeros(0, dtype=np.float32)
+        vector = self._encoder.encode([question])[0] if mode != "bm25" else None
+        dense = self._store.dense(vector, max(k, CANDIDATES)) if vector is not None else []
+        keyword = self._store.keyword(question, CANDIDATES) if mode != "dense" else []
         if mode == "dense":
-            ranked = dense = self._dense(vector, k)
+            ranked = dense
         elif mode == "bm25":
-            keyword = self._index.sparse.scores(question)
-            ranked = top_scores(keyword, k)
+            ranked = keyword
         else:
-            dense = self._dense(vector, max(k, CANDIDATES))
-            keyword = self._index.sparse.scores(question)
-            ranked = convex_fusion(dense, keyword, KEYWORD_WEIGHT)
+            ranked = self._store.hybrid(question, vector, k)
         ranked = ranked[:k]
         cosine = dict(dense)
         dense_rank = {i: rank for rank, (i, _) in enumerate(dense, 1)}
-        keyword_rank = (
-            {i: rank for rank, (i, _) in enumerate(top_scores(keyword, CANDIDATES), 1)} if len(keyword) else {}
-        )
+        keyword_rank = {i: rank for rank, (i, _) in enumerate(keyword, 1)}
+        stored = self._store.passages([i for i, _ in ranked])
         return Retrieval(
-            passages=[Passage.from_stored(self._index.passages[i], score) for i, score in ranked],
+            passages=[Passage.from_stored(passage, score) for passage, (_, score) in zip(stored, ranked)],
             cosines=[cosine.get(i, min(cosine.values(), default=0.0)) for i, _ in ranked],
             dense_ranks=[dense_rank.get(i) for i, _ in ranked],
             keyword_ranks=[keyword_rank.get(i) for i, _ in ranked],
-            question_vector=None if vector is None else vector[0],
+            question_vector=vector,
         )
 
     def embed(self, texts: list[str]) -> np.ndarray:
@@ -191,10 +204,6 @@ class Retriever:
                     self._embedded.pop(next(iter(self._embedded)))
         return np.stack([known[text] for text in texts]) if texts else np.zeros((0, 1), dtype=np.float32)
 
-    def _dense(self, vector: np.ndarray, depth: int) -> list[tuple[int, float]]:
-        scores, ids = search(self._index.vectors, vector, depth)
-        return [(int(i), float(s)) for s, i in zip(scores[0], ids[0]) if i >= 0]
-
 
 @dataclass(frozen=True)
 class Retrieval:
@@ -203,41 +212,33 @@ class Retrieval:
     passages: list[Passage]
     cosines: list[float]  # dense cosine to the question (the lowest candidate's when outside the dense list)
     dense_ranks: list[int | None]  # 1-based rank among the dense candidates, None when not among them
-    keyword_ranks: list[int | None]  # 1-based rank by BM25, None beyond CANDIDATES or without keyword scores
+    keyword_ranks: list[int | None]  # 1-based rank by BM25, None beyond CANDIDATES or in dense mode
     question_vector: np.ndarray | None  # the question's unit vector (None in bm25 mode)
 
 
-def top_scores(scores: np.ndarray, depth: int) -> list[tuple[int, float]]:
-    """The `depth` best (id, score) pairs with a positive score, best first."""
-    depth = min(depth, len(scores))
-    if depth == 0:
-        return []
-    top = np.argpartition(-scores, depth - 1)[:depth]
-    top = top[np.argsort(-scores[top], kind="stable")]
-    return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+def check_encoder(store: PassageStore, encoder: Encoder) -> PassageStore:
+    """The store, when the encoder embeds questions as its passages were. Raises IndexMismatchError."""
+    built_with = store.manifest.get("encoder_fingerprint")
+    if built_with != fingerprint_of(encoder):
+        raise IndexMismatchError(store.location, encoder_changed(built_with, fingerprint_of(encoder)))
+    return store
 
 
-def convex_fusion(
-    dense: list[tuple[int, float]], keyword_scores: np.ndarray, keyword_weight: float
-) -> list[tuple[int, float]]:
-    """Fuse dense (id, cosine) candidates with BM25 scores of every passage, best first.
+def _location(index_dir: str | Path | None, store: str | StoreLocation | None) -> StoreLocation:
+    if isinstance(store, StoreLocation):
+        return store
+    if store is not None:
+        return parse_location(store)
+    return configured_location(index_dir)
 
-    Candidates are the dense ones plus the BM25 top of the same depth. BM25 is scaled by
-    the question's best BM25 score, so both parts lie in [0, 1]; a candidate outside the
-    dense list gets the lowest dense score of the list (its own is at most that).
 
-    dense [(0, .8), (1, .6)], bm25 [0, 2, 4], w .5 -> [(2, .8), (0, .4), (1, .55)] sorted.
-    """
-    keyword = top_scores(keyword_scores, len(dense))
-    best_keyword = keyword[0][1] if keyword else 1.0
-    dense_score = dict(dense)
-    floor = min(dense_score.values(), default=0.0)
-    candidates = dense_score.keys() | {i for i, _ in keyword}
-    fused = {
-        i: keyword_weight * float(keyword_scores[i]) / best_keyword + (1 - keyword_weight) * dense_score.get(i, floor)
-        for i in candidates
-    }
-    return sorted(fused.items(), key=lambda item: item[1], reverse=True)
+def open_store(location: StoreLocation, *, expected_model: str | None = None) -> PassageStore:
+    """The published build of a store. Raises IndexNotFoundError, IndexMismatchError (or StoreUnavailableError)."""
+    if location.is_local:
+        return LocalStore.load(location.uri, expected_model=expected_model)
+    from qa.milvus_store import MilvusStore  # optional extra: pymilvus is imported only here
+
+    return MilvusStore.open(location, expected_model=expected_model)
 
 
 def check_mode(mode: str) -> str:
@@ -259,20 +260,26 @@ def shared_encoder(model: str, kind: str | None = None) -> Encoder:
 
 
 class LiveRetriever:
-    """A retriever for one index folder that follows rebuilds.
+    """A retriever for one store (index folder or Milvus) that follows rebuilds.
 
-    `current()` checks the manifest between questions and loads the new index when it
-    changed; a question already running keeps the Retriever it started with, so it is
-    answered from the old index. Models are shared through `shared_encoder`.
+    `current()` checks what is published between questions (the manifest file of a folder,
+    the published build of a Milvus store) and opens the new build when it changed; a
+    question already running keeps the Retriever it started with, so it is answered from
+    the old build. Models are shared through `shared_encoder`.
     """
 
-    def __init__(self, index_dir: str | Path) -> None:
-        self.index_dir = Path(index_dir)
+    def __init__(self, index_dir: str | Path | StoreLocation) -> None:
+        self.location = index_dir if isinstance(index_dir, StoreLocation) else StoreLocation(LOCAL, str(index_dir))
+        self.index_dir = Path(self.location.uri) if self.location.is_local else None
         self._retriever: Retriever | None = None
-        self._key: tuple[int, int] | None = None
+        self._key: object = None
         self._lock = threading.Lock()
 
-    def _manifest_key(self) -> tuple[int, int]:
+    def _published_key(self) -> object:
+        if self.index_dir is None:
+            from qa.milvus_store import published_key
+
+            return published_key(self.location)
         try:
             stat = (self.index_dir / MANIFEST_FILE).stat()
         except FileNotFoundError:
@@ -280,13 +287,13 @@ class LiveRetriever:
         return (stat.st_ino, stat.st_mtime_ns)
 
     def current(self) -> Retriever:
-        """The retriever of the index as it is now. Raises QAError subclasses."""
-        key = self._manifest_key()
+        """The retriever of the build published now. Raises QAError subclasses."""
+        key = self._published_key()
         with self._lock:
             if self._retriever is None or self._key != key:
-                manifest = read_manifest(self.index_dir)
-                encoder = shared_encoder(manifest["model"], manifest.get("encoder", TORCH))
-                self._retriever = Retriever.load(self.index_dir, encoder=encoder)
+                store = open_store(self.location)
+                encoder = shared_encoder(store.manifest["model"], store.manifest.get("encoder", TORCH))
+                self._retriever = Retriever(check_encoder(store, encoder), encoder)
                 self._key = key
             return self._retriever
 
@@ -297,16 +304,16 @@ class LiveRetriever:
 _live: dict[str, LiveRetriever] = {}
 
 
-def live_retriever(index_dir: str | Path | None = None) -> LiveRetriever:
-    """The process-wide LiveRetriever of a folder (default: $QA_INDEX, else index/)."""
-    folder = Path(index_dir) if index_dir is not None else default_index_dir()
-    key = str(folder.resolve())
+def live_retriever(index_dir: str | Path | None = None, *, store: str | None = None) -> LiveRetriever:
+    """The process-wide LiveRetriever of a store (default: $QA_STORE, else $QA_INDEX, else index/)."""
+    location = _location(index_dir, store)
+    key = str(Path(location.uri).resolve()) if location.is_local else str(location)
     with _encoders_lock:
         if key not in _live:
-            _live[key] = LiveRetriever(folder)
+            _live[key] = LiveRetriever(location)
         return _live[key]
 
 
 def retrieve(question: str, k: int = 5) -> list[Passage]:
-    """Retrieve from the default index (QA_INDEX, else `index/`), loaded once and reused."""
+    """Retrieve from the default store ($QA_STORE, else $QA_INDEX, else `index/`), opened once and reused."""
     return live_retriever().retrieve(question, k)
