@@ -6,10 +6,12 @@
     >>> b = answer("枇杷呢？", history=[("凹河村种了多少亩樱桃？", a.text)])
 
 The answer is extractive: every sentence is a sentence of a cited passage, chosen by
-how much of the question's vocabulary it covers (weighted by rarity) and whether it
-holds what the question asks for (a quantity, a date, a name, a place, a list). When
-the best evidence covers too little of the question, `found` is False and the nearest
-passages are still returned, marked as weak. Generation by a language model, when one
+how much of the question's vocabulary it covers (weighted by rarity), whether it holds
+what the question asks for (a reason, a list, a way, a date, a quantity, a name, a
+place) and its cosine to the question. A "哪几个方面" question also gets its article's
+section headings. Whether the passages answer at all is the calibrated decision of
+`qa.answerability`; when they do not, `found` is False and the nearest passages are
+still returned, marked as weak. Generation by a language model, when one
 is configured, lives in `qa.generation`; its answer replaces the extractive one only
 when it passes the citation and number checks.
 """
