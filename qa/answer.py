@@ -6,10 +6,12 @@
     >>> b = answer("枇杷呢？", history=[("凹河村种了多少亩樱桃？", a.text)])
 
 The answer is extractive: every sentence is a sentence of a cited passage, chosen by
-how much of the question's vocabulary it covers (weighted by rarity) and whether it
-holds what the question asks for (a quantity, a date, a name, a place, a list). When
-the best evidence covers too little of the question, `found` is False and the nearest
-passages are still returned, marked as weak. Generation by a language model, when one
+how much of the question's vocabulary it covers (weighted by rarity), whether it holds
+what the question asks for (a reason, a list, a way, a date, a quantity, a name, a
+place) and its cosine to the question. A "哪几个方面" question also gets its article's
+section headings. Whether the passages answer at all is the calibrated decision of
+`qa.answerability`; when they do not, `found` is False and the nearest passages are
+still returned, marked as weak. Generation by a language model, when one
 is configured, lives in `qa.generation`; its answer replaces the extractive one only
 when it passes the citation and number checks.
 """
@@ -18,44 +20,83 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
+import numpy as np
+
+from qa.answerability import (
+    AnswerabilityModel,
+    Signals,
+    default_model,
+    missing_nouns,
+    name_conflict,
+    number_conflict,
+    unit_match,
+)
 from qa.followup import resolve_followup
 from qa.generation import GenerationConfig, generate_answer
-from qa.passage import Passage
+from qa.passage import Passage, StoredPassage
 from qa.question import prepare_question
-from qa.retriever import LiveRetriever, Retriever, live_retriever
+from qa.retriever import LiveRetriever, Retrieval, Retriever, live_retriever
 from qa.sentences import split_sentences
 from qa.sparse import QUESTION_WORDS, SparseIndex, content_words, tokenize
 
 ANSWER_PASSAGES = 3  # sentences are taken from this many top passages
 MAX_SENTENCES = 2
-MIN_EVIDENCE = 0.55  # share of the question's rarity-weighted words around the best sentence; docs/ANSWERS.md
+MIN_SECTIONS = 3  # a "哪几个方面" answer lists its article's section headings when it has this many
+SEMANTIC_CANDIDATES = 8  # sentences (best by words) compared with the question by their vectors
+SEMANTIC_WEIGHT = 1.0  # weight of a sentence's cosine to the question (0.6-0.9 in practice) in its score
 TYPE_WEIGHT = 0.5
 RANK_WEIGHT = 0.1
 CONTEXT_WEIGHT = 0.3  # share of a sentence's coverage that may come from the sentence before it
 NOT_FOUND = "文档中没有找到这个问题的答案。以下是最接近的段落，仅供参考。"
 CITATION_MARKER = re.compile(r"\[(\d+)\]")  # [n] cites passages[n-1]
 
+HAN = re.compile(r"[\u4e00-\u9fff]")
 # A quantity, not a date: "300余份", "29%", "8.4亿元", "两万人", but not "6月21日" or "2024年".
 NUMBER = r"\d+(?:\.\d+)?(?![\d.]|[年月日号])|[一二两三四五六七八九十百千万亿]+[个家亩栋支件次倍成名人户场项所座万亿元]"
+LIST_QUESTION = re.compile(
+    r"哪些|哪几|几个方面|几方面|什么方面|包括什么|有什么举措|有什么措施|which .*s\b", re.IGNORECASE
+)
+ASPECT_QUESTION = re.compile(
+    r"哪些方面|哪几个?方面|几个方面|几方面|什么方面|哪几个?部分|几部分|哪几项|哪些工作|哪些举措"
+)
 ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     # (what the question asks, what a sentence that answers it holds)
     (
-        re.compile(r"什么时候|何时|哪一?天|哪一?年|几月|几号|哪个月|日期|截止|持续到"),
+        re.compile(r"为什么|为何|什么原因|原因是|怎么会|凭什么|靠什么|怎么做到|why", re.IGNORECASE),
+        re.compile(r"因为|由于|为了|得益于|离不开|所以|因此|原因|依托|凭借|除了.*还|得到了|制约|导致|使得"),
+    ),
+    (LIST_QUESTION, re.compile(r"、.*、|；|;|一是|二是|首先|其次|包括|等")),
+    (
+        re.compile(r"怎么(?!样)|如何|怎样|靠什么|\bhow (?!many|much|long|far|big|old)", re.IGNORECASE),
+        re.compile(r"通过|采取|实施|坚持|建立|制度|机制|措施|举措|推行|开展|落实|帮办|代办"),
+    ),
+    (
+        re.compile(
+            r"什么时候|何时|哪一?天|哪一?年|几月|几号|哪个月|日期|截止|持续到|\bwhen\b|what (?:year|day|date)|until",
+            re.IGNORECASE,
+        ),
         re.compile(r"\d+[年月日号]|月底|月初|年底|年初|[一二三四五六七八九十]+月"),
     ),
-    (re.compile(r"多少|几|多大|多远|多长|多高|多重|多久|比例|增长|产能|总投资"), re.compile(NUMBER)),
     (
-        re.compile(r"谁|哪家|哪个(?:单位|部门|公司|企业)"),
+        re.compile(
+            r"多少|几|多大|多远|多长|多高|多重|多久|比例|增长|产能|总投资|how (?:many|much|long|far|big)", re.IGNORECASE
+        ),
+        re.compile(NUMBER),
+    ),
+    (
+        re.compile(r"谁|哪家|哪个(?:单位|部门|公司|企业)|\bwho\b", re.IGNORECASE),
         re.compile(r"公司|局|中心|委员会|部|院|学校|企业|政府|[说讲表示]"),
     ),
     (
-        re.compile(r"哪里|哪儿|什么地方|哪个(?:站|地方|地区|省|市|县|镇|村)|在哪"),
-        re.compile(r"站|省|市|县|镇|村|区|国家|地区|园"),
+        re.compile(r"哪里|哪儿|什么地方|哪个(?:站|地方|地区|省|市|县|镇|村)|在哪|\bwhere\b", re.IGNORECASE),
+        # a named place, not 全省/本市 or 省政府
+        re.compile(r"(?<![全本该各我])(?:站|省|市|县|镇|村|区|园)(?!政府|委|长|民|场|级)|国家|地区"),
     ),
-    (re.compile(r"哪些"), re.compile(r"、.*、|等")),
 )
 
 
@@ -69,6 +110,8 @@ class Answer:
     sentences: list[str] = field(default_factory=list)  # the verbatim sentences of an extractive answer
     generated: bool = False  # True when a configured language model wrote `text` (and it passed the checks)
     truncated: bool = False  # the question was cut to MAX_QUESTION_CHARS before searching
+    confidence: float = 0.0  # probability that the passages answer the question (qa.answerability)
+    signals: Signals | None = None  # what the decision read
 
     @property
     def markers(self) -> list[int]:
@@ -94,6 +137,7 @@ class _Scored:
     score: float
     sentence: str
     passage_rank: int  # 0-based rank among the retrieved passages
+    previous: str = ""  # the sentence before it in its passage
 
 
 def _question_words(query: str) -> list[str]:
@@ -133,9 +177,14 @@ def coverage(words: list[str], text: str, sparse: SparseIndex) -> float:
     total = sum(sparse.idf(word) for word in words)
     if total == 0:
         return 0.0
-    present = set(tokenize(text))
-    compact = "".join(unicodedata.normalize("NFKC", text).split()).lower()
+    present, compact = _words_of(text)
     return sum(sparse.idf(word) for word in words if word in present or word in compact) / total
+
+
+@lru_cache(maxsize=20_000)
+def _words_of(text: str) -> tuple[frozenset[str], str]:
+    """The search-mode words of a text and its compact lower-case form (passage sentences recur: cached)."""
+    return frozenset(tokenize(text)), "".join(unicodedata.normalize("NFKC", text).split()).lower()
 
 
 def answer_type_match(question: str, sentence: str) -> float:
@@ -146,7 +195,14 @@ def answer_type_match(question: str, sentence: str) -> float:
     return 0.5
 
 
-def _score_sentences(question: str, words: list[str], passages: list[Passage], sparse: SparseIndex) -> list[_Scored]:
+def _score_sentences(
+    question: str,
+    words: list[str],
+    passages: list[Passage],
+    sparse: SparseIndex,
+    cosines: dict[str, float] | None = None,
+) -> list[_Scored]:
+    """Score every sentence of the top passages; `cosines` (sentence -> cosine to the question) adds meaning."""
     scored = []
     for rank, sentence, previous in _sentences_in_context(passages):
         # "该项目总投资3.36亿元" names its subject in the sentence before it.
@@ -157,8 +213,9 @@ def _score_sentences(question: str, words: list[str], passages: list[Passage], s
             + CONTEXT_WEIGHT * in_context
             + TYPE_WEIGHT * answer_type_match(question, sentence)
             + RANK_WEIGHT / (1 + rank)
+            + SEMANTIC_WEIGHT * (cosines or {}).get(sentence, 0.0)
         )
-        scored.append(_Scored(score, sentence, rank))
+        scored.append(_Scored(score, sentence, rank, previous))
     return sorted(scored, key=lambda item: item.score, reverse=True)
 
 
@@ -166,7 +223,7 @@ def _choose(scored: list[_Scored], question: str) -> list[_Scored]:
     """The best sentence, plus close runners-up (lists may take up to three)."""
     if not scored:
         return []
-    limit = 3 if "哪些" in question else MAX_SENTENCES
+    limit = 3 if LIST_QUESTION.search(question) else MAX_SENTENCES
     best = scored[0]
     chosen = [best]
     for candidate in scored[1:]:
@@ -189,13 +246,117 @@ def _compose(chosen: list[_Scored], passages: list[Passage]) -> tuple[str, list[
     return text, [passages[rank] for rank in order]
 
 
-def extract_answer(question: str, query: str, passages: list[Passage], sparse: SparseIndex) -> Answer:
-    """Compose an extractive answer to `question` from passages retrieved for `query`."""
-    if not passages or evidence(query, passages, sparse) < MIN_EVIDENCE:
-        return Answer(NOT_FOUND, passages, False, query, question)
-    chosen = _choose(_score_sentences(query, _question_words(query), passages, sparse), query)
-    text, ordered = _compose(chosen, passages)
-    return Answer(text, ordered, True, query, question, [item.sentence for item in chosen])
+def _missing_rare(words: list[str], text: str, sparse: SparseIndex) -> float:
+    """The IDF of the rarest word absent from `text`, as a share of the IDF of an unseen word."""
+    present, compact = _words_of(text)
+    missing = [sparse.idf(word) for word in words if word not in present and word not in compact]
+    unseen = sparse.idf("\x00")
+    return max(missing, default=0.0) / unseen if unseen else 0.0
+
+
+def sentence_cosines(
+    retrieval: Retrieval, embed: Callable[[list[str]], np.ndarray] | None, sentences: list[str]
+) -> dict[str, float]:
+    """Cosine of the question to each of `sentences`, embedded in one batch; {} without `embed`."""
+    if embed is None or retrieval.question_vector is None or not sentences:
+        return {}
+    sentences = list(dict.fromkeys(sentences))
+    return dict(zip(sentences, (float(c) for c in embed(sentences) @ retrieval.question_vector)))
+
+
+def answer_signals(
+    query: str,
+    retrieval: Retrieval,
+    best: _Scored,
+    sparse: SparseIndex,
+    cosines: dict[str, float] | None = None,
+) -> Signals:
+    """What the answerability decision reads about the best sentence and the passages; see qa.answerability."""
+    passages = retrieval.passages
+    words = [word for word in content_words(query) if word not in QUESTION_WORDS]
+    top = "\n".join(f"{p.title}\n{p.section}\n{p.text}" for p in passages[:ANSWER_PASSAGES])
+    source = passages[best.passage_rank]
+    context = f"{source.title}\n{best.previous}\n{best.sentence}"
+    dense_rank, keyword_rank = retrieval.dense_ranks[0], retrieval.keyword_ranks[0]
+    passage_text = f"{source.title}\n{source.section}\n{source.text}"
+    conflict = number_conflict(query, context, passage_text, source.source)
+    return Signals(
+        lexical=evidence(query, passages, sparse),
+        semantic=max([retrieval.cosines[0], *(cosines or {}).values()]),
+        passage_cosine=retrieval.cosines[0],
+        type_match=answer_type_match(query, best.sentence),
+        unit_match=unit_match(query, f"{best.previous}{best.sentence}"),
+        agreement=((1 / dense_rank if dense_rank else 0.0) + (1 / keyword_rank if keyword_rank else 0.0)) / 2,
+        missing_rare=_missing_rare(words, top, sparse),
+        missing_noun=_missing_rare(missing_nouns(query, passage_text), passage_text, sparse),
+        conflict=float(conflict or name_conflict(query, context, top)),
+        foreign=0.0 if HAN.search(query) else 1.0,
+    )
+
+
+def extract_answer(
+    question: str,
+    query: str,
+    passages: list[Passage] | Retrieval,
+    sparse: SparseIndex,
+    *,
+    embed: Callable[[list[str]], np.ndarray] | None = None,
+    model: AnswerabilityModel | None = None,
+) -> Answer:
+    """Compose an extractive answer to `question` from passages retrieved for `query`.
+
+    `embed` (texts -> unit vectors, e.g. `Retriever.embed`) lets the decision compare the
+    question with single sentences; without it the passage cosine stands in.
+    """
+    retrieval = passages if isinstance(passages, Retrieval) else _plain(passages)
+    if not retrieval.passages:
+        return Answer(NOT_FOUND, [], False, query, question)
+    words = _question_words(query)
+    lexical = _score_sentences(query, words, retrieval.passages, sparse)
+    # Embedding costs time: only the best candidates by words, or every sentence for a question
+    # in another language, whose words say nothing.
+    candidates = lexical if not HAN.search(query) else lexical[:SEMANTIC_CANDIDATES]
+    cosines = sentence_cosines(retrieval, embed, [item.sentence for item in candidates])
+    scored = _score_sentences(query, words, retrieval.passages, sparse, cosines) if cosines else lexical
+    chosen = _choose(scored, query)
+    signals = answer_signals(query, retrieval, chosen[0], sparse, cosines)
+    confidence = (model or default_model()).probability(signals)
+    if confidence < (model or default_model()).threshold:
+        return Answer(NOT_FOUND, retrieval.passages, False, query, question, confidence=confidence, signals=signals)
+    text, ordered = _compose(chosen, retrieval.passages)
+    sentences = [item.sentence for item in chosen]
+    return Answer(text, ordered, True, query, question, sentences, confidence=confidence, signals=signals)
+
+
+def _plain(passages: list[Passage]) -> Retrieval:
+    """Passages without search signals: their scores stand in for cosines, ranks are their order."""
+    ranks = list(range(1, len(passages) + 1))
+    return Retrieval(passages, [p.score for p in passages], list(ranks), list(ranks), None)
+
+
+def with_section_headings(extracted: Answer, stored: list[StoredPassage]) -> Answer:
+    """For "哪几个方面" questions: the answer, then the section headings of its article, each cited.
+
+    The headings are those of the article of the first cited passage, in document order;
+    each cites the first passage of its section. Fewer than MIN_SECTIONS: unchanged.
+    """
+    first = extracted.passages[0]
+    sections: dict[str, StoredPassage] = {}
+    for passage in stored:
+        if passage.source == first.source and passage.title == first.title and passage.section:
+            sections.setdefault(passage.section, passage)
+    if len(sections) < MIN_SECTIONS:
+        return extracted
+    passages = list(extracted.passages)
+    ids = [p.passage_id for p in passages]
+    markers = []
+    for heading, passage in sections.items():
+        if passage.passage_id not in ids:
+            passages.append(Passage.from_stored(passage, 0.0))
+            ids.append(passage.passage_id)
+        markers.append(f"{heading}[{ids.index(passage.passage_id) + 1}]")
+    text = f"{extracted.text}{'；'.join(markers)}"
+    return replace(extracted, text=text, passages=passages, sentences=[*extracted.sentences, *sections])
 
 
 def answer(
@@ -213,16 +374,21 @@ def answer(
     prepared = prepare_question(question)
     current = (retriever or live_retriever()).current() if not isinstance(retriever, Retriever) else retriever
     earlier = [prepare_question(user).text for user, _ in history or [] if isinstance(user, str) and user.strip()]
-    resolved = resolve_followup(prepared.text, earlier)
-    query = resolved if resolved != prepared.text else question
-    passages = current.retrieve(resolved, k=k)
+    searched = current.normalize(resolve_followup(prepared.text, earlier)).text
+    query = searched if searched != prepared.text else question
+    retrieval = current.search(searched, k=k)
     extracted = replace(
-        extract_answer(question, resolved, passages, current.sparse), query=query, truncated=prepared.truncated
+        extract_answer(question, searched, retrieval, current.sparse, embed=current.embed),
+        query=query,
+        truncated=prepared.truncated,
     )
+    if extracted.found and ASPECT_QUESTION.search(searched):
+        extracted = with_section_headings(extracted, current.passages)
+    passages = retrieval.passages
     config = GenerationConfig.from_env()
     if config is None or not extracted.found:
         return extracted
-    generated = generate_answer(config, resolved, passages)
+    generated = generate_answer(config, searched, passages)
     if generated is None:
         return extracted
     return Answer(generated, passages, True, query, question, generated=True, truncated=prepared.truncated)

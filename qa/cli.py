@@ -4,7 +4,7 @@
     qa status [--documents DIR] [--index DIR | --store STORE] [--model NAME_OR_PATH]
     qa watch [--documents DIR] [--index DIR | --store STORE] [--model NAME_OR_PATH] [--settle SECONDS]
     qa ask "问题" [--index DIR | --store STORE] [-k N] [--json] [--mode dense|bm25|hybrid]
-    qa eval [--questions FILE] [--documents DIR] [--distractors N] [--mode MODE|all]
+    qa eval [--questions FILE] [--documents DIR] [--distractors N] [--mode MODE|all] [--no-answers] [--json]
     qa serve [--host H] [--port P] [--index DIR | --store STORE] [--documents DIR] [--auth USER:PASSWORD]
              [--queue-size N]
     qa --version; -v/--verbose before or after the command
@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.answer import answer
+from qa.answer_evaluation import evaluate_answers, load_answer_items
 from qa.chunking import ChunkSettings
 from qa.documents import default_documents_dir
 from qa.embedding import ENCODER_KINDS, TORCH, configured_model
@@ -99,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the answer as JSON: text, found, markers, passages")
     ask.add_argument("--mode", choices=MODES, default=DEFAULT_MODE, help=f"retrieval mode (default: {DEFAULT_MODE})")
 
-    evaluate = command("eval", "measure hit@k and MRR on a question file")
+    evaluate = command("eval", "measure hit@k, MRR and the answers on a question file")
     evaluate.add_argument(
         "--questions", type=Path, default=DEFAULT_QUESTIONS, help=f"JSONL file (default: {DEFAULT_QUESTIONS})"
     )
@@ -116,6 +117,7 @@ def _parser() -> argparse.ArgumentParser:
         "--chunk-size", type=int, default=ChunkSettings().chunk_size, help="passage size in characters"
     )
     evaluate.add_argument("--no-titles", action="store_true", help="embed passages without their article titles")
+    evaluate.add_argument("--no-answers", action="store_true", help="measure retrieval only, not the answer line")
     evaluate.add_argument("--json", action="store_true", help="print the reports as JSON")
 
     serve = command("serve", "serve the web chat (and its /chat and /retrieve API) on http://127.0.0.1:7860")
@@ -304,8 +306,12 @@ def _eval(args: argparse.Namespace) -> int:
     retriever = Retriever.load(index_dir)
     modes = MODES if args.mode == "all" else (args.mode,)
     reports = [evaluate(retriever, questions, mode) for mode in modes]
+    answers = None if args.no_answers else evaluate_answers(retriever, load_answer_items(args.questions))
     if args.json:
-        print(json.dumps([asdict(report) for report in reports], ensure_ascii=False, indent=2))
+        retrieval = [asdict(report) for report in reports]
+        print(
+            json.dumps({"retrieval": retrieval, "answers": answers and answers.to_json()}, ensure_ascii=False, indent=2)
+        )
         return 0
     print(
         f"{retriever.info.passages} passages from {retriever.info.documents} documents ({args.distractors} distractors)"
@@ -316,6 +322,12 @@ def _eval(args: argparse.Namespace) -> int:
             where = f"first hit at {miss.rank}" if miss.rank else "no hit in top 10"
             print(f"  miss {miss.id} {miss.question} ({where}); ranked first: {miss.top_citation}")
             print(f"       {miss.top_passage[:80]}")
+    if answers is not None:
+        print(answers.summary())
+        for miss in answers.misses:
+            searched = f" (searched: {miss.query})" if miss.query != miss.question else ""
+            print(f"  {miss.reason}: {miss.id} [{miss.kind or '-'}] {miss.question}{searched}")
+            print(f"       {miss.text[:100]}")
     return 0
 
 

@@ -25,7 +25,7 @@ HIT_AT = (1, 3, 5)
 MRR_DEPTH = 10
 # The project's own question set, relative to the project root: `qa eval`, the tests and the
 # benchmarks default to it. Change it here, and only here.
-DEFAULT_QUESTIONS = Path("eval/paraphrases.jsonl")
+DEFAULT_QUESTIONS = Path("eval/questions.heldout.jsonl")  # the half we report; tune on questions.tune.jsonl
 # An optional second check beside the project (never tuned on); a user's clone does not have it.
 SHARED_QUESTIONS = Path("../shared/eval/dev_questions.jsonl")
 

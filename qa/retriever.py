@@ -20,6 +20,7 @@ from qa.embedding import TORCH, Encoder, fingerprint_of, load_encoder
 from qa.errors import IndexMismatchError, InvalidKError, InvalidModeError
 from qa.index import MANIFEST_FILE, LoadedIndex, encoder_changed
 from qa.local_store import CANDIDATES, KEYWORD_WEIGHT, LocalStore
+from qa.normalize import CorpusTerms, NormalizedQuestion, normalize_question
 from qa.passage import Passage, StoredPassage
 from qa.question import prepare_question
 from qa.store import (
@@ -36,6 +37,7 @@ DEFAULT_INDEX_DIR = "index"
 MAX_K = 100
 MODES = ("dense", "bm25", "hybrid")
 DEFAULT_MODE = "hybrid"
+EMBEDDED_SENTENCES = 20_000  # sentence vectors kept in memory (2 KiB each at 512 dimensions)
 __all__ = ["CANDIDATES", "KEYWORD_WEIGHT", "Retriever", "convex_fusion", "retrieve", "top_scores"]
 
 
@@ -83,6 +85,10 @@ class Retriever:
         self._store: PassageStore = LocalStore(store) if isinstance(store, LoadedIndex) else store
         self._encoder = encoder
         self.mode = check_mode(mode)
+        self._terms: CorpusTerms | None = None
+        self._terms_lock = threading.Lock()
+        self._embedded: dict[str, np.ndarray] = {}  # sentence -> vector, oldest first (first in, first out)
+        self._embedded_lock = threading.Lock()
 
     @classmethod
     def load(
@@ -131,26 +137,83 @@ class Retriever:
             built_at=manifest.get("built_at", ""),
         )
 
+    @property
+    def terms(self) -> CorpusTerms:
+        """The index's text and vocabulary, for rewriting questions (built on first use)."""
+        with self._terms_lock:
+            if self._terms is None:
+                passages = self._store.all_passages()
+                sparse = getattr(self._store, "sparse", None)  # the local store's keyword index
+                vocabulary = sparse.vocabulary if sparse is not None else {}
+                self._terms = CorpusTerms(
+                    [f"{p.title}\n{p.section}\n{p.text}" for p in passages], list(vocabulary), vocabulary
+                )
+            return self._terms
+
+    def normalize(self, question: str) -> NormalizedQuestion:
+        """The question as searched: cleaned, simplified, numbers and homophone typos as the documents write them."""
+        return normalize_question(check_question(question), self.terms)
+
     def retrieve(self, question: str, k: int = 5, *, mode: str | None = None) -> list[Passage]:
         """The k passages that best match the question, best first.
 
         mode: "dense" (cosine similarity of embeddings), "bm25" (keywords) or "hybrid"
         (a convex combination of both); default: the retriever's mode.
         """
-        question = check_question(question)
+        return self.search(question, k, mode=mode).passages
+
+    def search(self, question: str, k: int = 5, *, mode: str | None = None) -> Retrieval:
+        """As `retrieve`, with what the answer's evidence check uses: each passage's dense cosine and ranks."""
+        question = self.normalize(question).text
         k = min(check_k(k), self._store.size)
         mode = check_mode(mode or self.mode)
         if k == 0:
-            return []
+            return Retrieval([], [], [], [], None)
+        vector = self._encoder.encode([question])[0] if mode != "bm25" else None
+        dense = self._store.dense(vector, max(k, CANDIDATES)) if vector is not None else []
+        keyword = self._store.keyword(question, CANDIDATES) if mode != "dense" else []
         if mode == "dense":
-            ranked = self._store.dense(self._encoder.encode([question])[0], k)
+            ranked = dense
         elif mode == "bm25":
-            ranked = self._store.keyword(question, k)
+            ranked = keyword
         else:
-            ranked = self._store.hybrid(question, self._encoder.encode([question])[0], k)
+            ranked = self._store.hybrid(question, vector, k)
         ranked = ranked[:k]
+        cosine = dict(dense)
+        dense_rank = {i: rank for rank, (i, _) in enumerate(dense, 1)}
+        keyword_rank = {i: rank for rank, (i, _) in enumerate(keyword, 1)}
         stored = self._store.passages([i for i, _ in ranked])
-        return [Passage.from_stored(passage, score) for passage, (_, score) in zip(stored, ranked)]
+        return Retrieval(
+            passages=[Passage.from_stored(passage, score) for passage, (_, score) in zip(stored, ranked)],
+            cosines=[cosine.get(i, min(cosine.values(), default=0.0)) for i, _ in ranked],
+            dense_ranks=[dense_rank.get(i) for i, _ in ranked],
+            keyword_ranks=[keyword_rank.get(i) for i, _ in ranked],
+            question_vector=vector,
+        )
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors of short texts (sentences), remembered by text: a sentence is embedded once."""
+        with self._embedded_lock:
+            known = {text: self._embedded[text] for text in texts if text in self._embedded}
+        missing = [text for text in dict.fromkeys(texts) if text not in known]
+        if missing:
+            known.update(zip(missing, self._encoder.encode(missing)))
+            with self._embedded_lock:
+                self._embedded.update((text, known[text]) for text in missing)
+                while len(self._embedded) > EMBEDDED_SENTENCES:
+                    self._embedded.pop(next(iter(self._embedded)))
+        return np.stack([known[text] for text in texts]) if texts else np.zeros((0, 1), dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """The passages of a search, best first, with per-passage signals in the same order."""
+
+    passages: list[Passage]
+    cosines: list[float]  # dense cosine to the question (the lowest candidate's when outside the dense list)
+    dense_ranks: list[int | None]  # 1-based rank among the dense candidates, None when not among them
+    keyword_ranks: list[int | None]  # 1-based rank by BM25, None beyond CANDIDATES or in dense mode
+    question_vector: np.ndarray | None  # the question's unit vector (None in bm25 mode)
 
 
 def check_encoder(store: PassageStore, encoder: Encoder) -> PassageStore:

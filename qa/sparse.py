@@ -115,6 +115,11 @@ def _jieba():
     return _segmenter
 
 
+def segmenter():
+    """The shared jieba module, initialised and taught the question words."""
+    return _jieba()
+
+
 def _is_function_word(token: str) -> bool:
     """A stopword, or one repeated ("啊啊啊", which jieba keeps as one word)."""
     return token in STOPWORDS or (len(set(token)) == 1 and token[0] in STOPWORDS)
@@ -150,6 +155,12 @@ class SparseIndex:
     @property
     def size(self) -> int:
         return int(self._bm25.scores["num_docs"])
+
+    @property
+    def vocabulary(self) -> dict[str, int]:
+        """Every word of the index -> the number of passages that contain it."""
+        counts = self._document_frequency
+        return {token: int(counts[i]) for token, i in self._bm25.vocab_dict.items() if token and i < len(counts)}
 
     def idf(self, token: str) -> float:
         """Inverse document frequency of a word; highest for a word no passage contains."""

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from qa.answer import answer
+from qa.answer_evaluation import evaluate_answers, load_answer_items
 from qa.embedding import DEFAULT_MODEL
 from qa.evaluation import evaluate, evaluation_index, is_hit, load_questions
 from qa.index import build_index
@@ -163,3 +164,33 @@ def test_every_dev_dialogue_is_answered(real_retriever: Retriever):
             result = answer(turn, history, retriever=real_retriever)
             history.append((turn, result.text))
         assert is_hit(result.text, item["answers"]), (item["id"], result.query, result.text)
+
+
+HELDOUT = ROOT / "eval" / "questions.heldout.jsonl"
+# Issue 11 targets on the held-out half: found and holding the answer >= 0.90 of in-corpus questions,
+# refused >= 0.90 of unanswerable ones and >= 0.85 of near misses. None is reached yet; each floor is
+# the figure reached with the default int8 encoder (67/89, 26/43, 14/30; docs/ANSWERS.md), so that a
+# regression fails.
+HELDOUT_FLOORS = {"correct": 0.75, "refused": 0.60, "near_miss": 0.46}
+
+
+def test_heldout_answers_meet_the_floors(real_retriever: Retriever):
+    report = evaluate_answers(real_retriever, load_answer_items(HELDOUT))
+    misses = [(m.id, m.reason) for m in report.misses]
+    assert report.in_corpus >= 60 and report.unanswerable >= 30
+    assert report.correct_rate >= HELDOUT_FLOORS["correct"], misses
+    assert report.refused_rate >= HELDOUT_FLOORS["refused"], misses
+    assert report.kind_rate("near_miss") >= HELDOUT_FLOORS["near_miss"], misses
+
+
+def test_every_answer_sentence_is_verbatim_from_a_cited_passage(real_retriever: Retriever):
+    for item in load_answer_items(HELDOUT)[:40]:
+        result = answer(item.question, retriever=real_retriever)
+        for sentence in result.sentences:
+            assert any(sentence in p.text or sentence == p.section for p in result.passages), (item.id, sentence)
+
+
+def test_a_homophone_typo_is_searched_as_the_corpus_term_and_said(real_retriever: Retriever):
+    result = answer("清真市一季度完成工业投资多少？", retriever=real_retriever)
+    assert result.query.startswith("清镇市")
+    assert result.found and "8.4亿元" in result.text

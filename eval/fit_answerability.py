@@ -1,0 +1,245 @@
+"""Refit the answerability decision (qa/answerability.json) and print its precision/recall trade-off.
+
+    .venv/bin/python eval/fit_answerability.py --questions eval/questions.tune.jsonl \\
+        [--external ../shared/external] [--public-limit 40] [--write]
+
+Examples: every question of the question files, asked of the seeds index with a decision
+that always answers, so that each yields its signals and whether the composed answer holds
+the answer. Positives: in-corpus questions whose answer holds an answer string; negatives:
+questions the documents do not answer. In-corpus questions whose composed answer misses
+(retrieval or sentence choice failed) are left out: refusing them costs nothing.
+
+With --external, development portions of public sets add examples (issue 18): RGB
+zh_refine (a sample of queries asked of their pooled negative passages: negatives; and of
+their positive passages: positives when every answer element is in the answer) and CMRC
+2018 (a sample of paragraphs and their questions). Their indexes are built once under
+$QA_CACHE/calibration. Public examples together weigh as much as the own ones.
+
+The logistic regression is fitted with Newton's method (L2-penalised) on standardised
+signals; the coefficients are written back in raw units. The threshold maximises the mean
+of the in-corpus correct rate and the refusal rate on the question files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import random
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from qa.answer import extract_answer
+from qa.answer_evaluation import load_answer_items
+from qa.answerability import FEATURES, MODEL_FILE, AnswerabilityModel
+from qa.distractors import cache_root
+from qa.embedding import configured_model
+from qa.evaluation import compact, evaluation_index, is_hit
+from qa.retriever import Retriever
+
+ALWAYS = AnswerabilityModel({}, 0.0, 0.0)  # probability 0.5 >= 0: every question is answered
+PENALTY = 1.0  # L2 on standardised weights
+
+
+@dataclass
+class Example:
+    source: str  # "own", "rgb", "cmrc"
+    kind: str
+    signals: list[float]
+    label: int | None  # 1 answerable and answered right, 0 unanswerable, None left out
+    answerable: bool
+    hit: bool
+
+
+def ask(retriever: Retriever, question: str):
+    searched = retriever.normalize(question).text
+    retrieval = retriever.search(searched, k=5)
+    return extract_answer(question, searched, retrieval, retriever.sparse, embed=retriever.embed, model=ALWAYS)
+
+
+def own_examples(retriever: Retriever, path: Path) -> list[Example]:
+    examples = []
+    for item in load_answer_items(path):
+        result = ask(retriever, item.question)
+        hit = item.answerable and is_hit(result.text, item.answers)
+        label = (1 if hit else None) if item.answerable else 0
+        examples.append(Example("own", item.kind, result.signals.vector(), label, item.answerable, hit))
+    return examples
+
+
+def _index_of(name: str, texts: list[str]) -> Retriever:
+    folder = cache_root() / "calibration" / name / "documents"
+    folder.mkdir(parents=True, exist_ok=True)
+    for number, text in enumerate(texts):
+        path = folder / f"{number:05d}.txt"
+        if not path.exists():
+            path.write_text(text, encoding="utf-8")
+    return Retriever.load(evaluation_index(folder, model=configured_model(), show_progress=True))
+
+
+def _rgb_correct(text: str, answer: list) -> bool:
+    flat = compact(text)
+    return all(
+        any(compact(str(a)) in flat for a in (element if isinstance(element, list) else [element]))
+        for element in answer
+    )
+
+
+def rgb_examples(path: Path, limit: int, seed: int) -> list[Example]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = random.Random(seed).sample(rows, min(limit, len(rows)))
+    positives = {p for row in rows for p in row["positive"]}
+    negatives = _index_of(f"rgb-neg-{limit}-{seed}", sorted({n for row in rows for n in row["negative"]} - positives))
+    positive = _index_of(f"rgb-pos-{limit}-{seed}", sorted(positives))
+    examples = []
+    for row in rows:
+        refused = ask(negatives, row["query"])
+        examples.append(Example("rgb", "rgb_negative", refused.signals.vector(), 0, False, False))
+        answered = ask(positive, row["query"])
+        hit = _rgb_correct(answered.text, row["answer"])
+        examples.append(Example("rgb", "rgb_positive", answered.signals.vector(), 1 if hit else None, True, hit))
+    return examples
+
+
+def cmrc_examples(path: Path, limit: int, seed: int) -> list[Example]:
+    data = json.loads(path.read_text(encoding="utf-8"))["data"]
+    paragraphs = [p for article in data for p in article["paragraphs"]]
+    paragraphs = random.Random(seed).sample(paragraphs, min(limit, len(paragraphs)))
+    retriever = _index_of(f"cmrc-{limit}-{seed}", [p["context"] for p in paragraphs])
+    examples = []
+    for paragraph in paragraphs:
+        for qa in paragraph["qas"][:2]:
+            answers = tuple(a["text"] for a in qa["answers"])
+            result = ask(retriever, qa["question"])
+            hit = is_hit(result.text, answers)
+            examples.append(Example("cmrc", "cmrc", result.signals.vector(), 1 if hit else None, True, hit))
+    return examples
+
+
+def fit(x: np.ndarray, y: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, float]:
+    """L2-penalised logistic regression by Newton's method; returns raw-unit weights and bias."""
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    z = np.hstack([np.ones((len(x), 1)), (x - mean) / scale])
+    beta = np.zeros(z.shape[1])
+    penalty = np.full(z.shape[1], PENALTY)
+    penalty[0] = 0.0
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-z @ beta))
+        gradient = z.T @ (weight * (p - y)) + penalty * beta
+        hessian = (z * (weight * p * (1 - p))[:, None]).T @ z + np.diag(penalty)
+        step = np.linalg.solve(hessian, gradient)
+        beta -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    weights = beta[1:] / scale
+    return weights, float(beta[0] - (weights * mean).sum())
+
+
+def rates(examples: list[Example], model: AnswerabilityModel) -> dict[str, float]:
+    def answered(e: Example) -> bool:
+        return model.probability(_signals(e)) >= model.threshold
+
+    in_corpus = [e for e in examples if e.answerable]
+    refusable = [e for e in examples if not e.answerable]
+    near = [e for e in refusable if "near" in e.kind]
+    said = [e for e in examples if answered(e)]
+    return {
+        "correct": sum(e.hit and answered(e) for e in in_corpus) / max(len(in_corpus), 1),
+        "refused": sum(not answered(e) for e in refusable) / max(len(refusable), 1),
+        "near_refused": sum(not answered(e) for e in near) / max(len(near), 1),
+        "precision": sum(e.hit for e in said) / max(len(said), 1),
+        "coverage": len(said) / max(len(examples), 1),
+    }
+
+
+def _signals(example: Example):
+    from qa.answerability import Signals
+
+    return Signals(*example.signals)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--questions", type=Path, nargs="+", required=True)
+    parser.add_argument("--documents", type=Path, default=Path("documents"))
+    parser.add_argument("--external", type=Path, default=None, help="../shared/external (development portions)")
+    parser.add_argument("--public-limit", type=int, default=40, help="RGB queries and CMRC paragraphs sampled")
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--write", action="store_true", help=f"write the coefficients to {MODEL_FILE}")
+    parser.add_argument(
+        "--examples",
+        type=Path,
+        default=None,
+        help="cache examples in FILE.own.json / FILE.public.json (delete to redo)",
+    )
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+
+    def cached(name: str, make) -> list[Example]:
+        path = args.examples.with_suffix(f".{name}.json") if args.examples else None
+        if path is not None and path.exists():
+            return [Example(**e) for e in json.loads(path.read_text(encoding="utf-8"))]
+        made = make()
+        if path is not None:
+            path.write_text(json.dumps([e.__dict__ for e in made], ensure_ascii=False), encoding="utf-8")
+        return made
+
+    def own() -> list[Example]:
+        seeds = Retriever.load(evaluation_index(args.documents, model=configured_model(), show_progress=True))
+        return [e for path in args.questions for e in own_examples(seeds, path)]
+
+    def public() -> list[Example]:
+        rgb = rgb_examples(args.external / "rgb" / "zh_refine.dev.json", args.public_limit, args.seed)
+        return rgb + cmrc_examples(args.external / "cmrc2018" / "cmrc2018_trial.json", args.public_limit, args.seed)
+
+    examples = cached("own", own) + (cached("public", public) if args.external else [])
+
+    labelled = [e for e in examples if e.label is not None]
+    own_labelled = [e for e in labelled if e.source == "own"]
+    public_labelled = [e for e in labelled if e.source != "own"]
+    x = np.array([e.signals for e in labelled])
+    y = np.array([e.label for e in labelled], dtype=float)
+    share = len(own_labelled) / max(len(public_labelled), 1)
+    weight = np.array([1.0 if e.source == "own" else share for e in labelled])
+    weights, bias = fit(x, y, weight)
+    names = dict(zip(FEATURES, (round(float(w), 4) for w in weights)))
+    print(f"{len(own_labelled)} own and {len(public_labelled)} public labelled examples; {names}, bias {bias:.3f}")
+
+    own_all = [e for e in examples if e.source == "own"]
+    print(
+        "| threshold | own: found and holds the answer | refused | near misses refused | precision of found |"
+        + (" public: precision | coverage |" if public_labelled else "")
+    )
+    best = None
+    for threshold in [round(t, 2) for t in np.arange(0.1, 0.95, 0.05)]:
+        model = AnswerabilityModel(names, round(bias, 4), threshold)
+        r = rates(own_all, model)
+        row = f"| {threshold:.2f} | {r['correct']:.1%} | {r['refused']:.1%} | {r['near_refused']:.1%} | {r['precision']:.1%} |"
+        if public_labelled:
+            p = rates([e for e in examples if e.source != "own"], model)
+            row += f" {p['precision']:.1%} | {p['coverage']:.1%} |"
+        print(row)
+        score = (r["correct"] + r["refused"]) / 2 - abs(threshold - 0.5) / 100
+        if best is None or score > best[0]:
+            best = (score, model)
+    chosen = best[1]
+    print(f"chosen threshold {chosen.threshold:.2f}: {rates(own_all, chosen)}")
+    for source in sorted({e.source for e in examples} - {"own"}):
+        for kind in sorted({e.kind for e in examples if e.source == source}):
+            part = [e for e in examples if e.kind == kind]
+            answered = sum(chosen.probability(_signals(e)) >= chosen.threshold for e in part)
+            hits = sum(e.hit and chosen.probability(_signals(e)) >= chosen.threshold for e in part)
+            print(f"  {kind}: {len(part)} questions, answered {answered}, answered and right {hits}")
+    if args.write:
+        MODEL_FILE.write_text(json.dumps(chosen.to_json(), indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {MODEL_FILE}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,197 @@
+"""Decide whether the retrieved passages answer a question: a calibrated logistic decision.
+
+A single lexical threshold refuses paraphrases ("违章建筑" for "违建建筑") and accepts near
+misses ("二季度" when the passage says "一季度"). This module reads several signals of the
+best evidence and weighs them with a logistic regression fitted offline
+(`eval/fit_answerability.py`; coefficients in `answerability.json`, docs/ANSWERS.md):
+
+- lexical: IDF-weighted share of the question's words that the best sentence covers, read
+  with its title and the sentence before it (`qa.answer.evidence`);
+- semantic: the highest cosine of the question to a sentence of the top passages;
+- passage_cosine: the dense cosine of the question to the first passage;
+- type_match: whether the chosen sentence holds what the question asks for (1 / 0.5 / 0);
+- unit_match: whether the chosen sentence holds a number in the unit asked for (多少名 -> 人/名,
+  多少钱 -> 元, 比例 -> %, 多少处 -> 处), 0.5 when no unit is asked;
+- agreement: whether keyword search and dense search both rank the first passage first;
+- missing_rare: the rarity (IDF share) of the rarest question word found in none of the top passages;
+- missing_noun: the same for the question's nouns of two or more characters (苹果, 员工) absent
+  from the best sentence's passage;
+- conflict: the question names a quarter, year, month, line, batch or ordinal that the
+  evidence holds with another value (and never with the asked one), or a place or
+  organisation the passages do not name while the evidence names another of its kind;
+- foreign: the question has no Chinese characters (English): its lexical signals say nothing,
+  only the dense ones do.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from qa.numerals import NumberMention, find_numbers
+from qa.sparse import segmenter
+
+MODEL_FILE = Path(__file__).with_name("answerability.json")
+DISCRIMINATING_UNITS = frozenset({"季度", "年", "月", "号线", "期", "批", "届"})
+ORDINAL = re.compile(r"第([一二三四五六七八九十\d]+)")
+NAME_SUFFIXES = ("村", "镇", "乡", "县", "市", "省", "区", "站", "公司", "集团", "局", "厅", "委员会", "中心", "学校", "医院", "银行")
+NOUN_FLAGS = frozenset("n")
+PROPER_FLAGS = frozenset({"ns", "nt", "nz", "nr"})  # jieba: place, organisation, other proper noun, person  # jieba part-of-speech flags starting with n: n, nr, ns, nt, nz
+HAN = re.compile(r"[\u4e00-\u9fff]+")
+SOURCE_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)[-_年]")
+
+
+_NUMBER = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千]+)(?:多|余)?[万亿]?"
+ASKED_UNITS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
+    (re.compile(asks), re.compile(_NUMBER + holds))
+    for asks, holds in (
+        (r"多少(?:名|个人|人)|几(?:名|个人)|人数|员工|职工|人口", r"(?:名|人|位)"),
+        (r"多少钱|多少资金|多少奖励|多少万元|多少亿元|多少元|花了多少|卖多少", r"(?:元)"),
+        (r"比例|百分之几|百分比|占比|占多少", r"(?:%|％|成|个百分点)"),
+        (r"多少(?:平方公里|平方米)|多大面积|面积.*多少", r"(?:平方公里|平方米|亩)"),
+    )
+    if holds is not None
+)
+_COUNTED = re.compile(r"多少(户|家|处|件|栋|支|场|项|条|所|座|批|次|亩|吨|公里|份|辆)")
+
+
+@dataclass(frozen=True)
+class Signals:
+    lexical: float
+    semantic: float
+    passage_cosine: float
+    type_match: float
+    unit_match: float
+    agreement: float
+    missing_rare: float
+    missing_noun: float
+    conflict: float
+    foreign: float
+
+    def vector(self) -> list[float]:
+        return [float(v) for v in asdict(self).values()]
+
+
+FEATURES = tuple(Signals.__dataclass_fields__)
+
+
+@dataclass(frozen=True)
+class AnswerabilityModel:
+    weights: dict[str, float]
+    bias: float
+    threshold: float  # answer when the probability is at least this
+
+    def probability(self, signals: Signals) -> float:
+        z = self.bias + sum(self.weights.get(name, 0.0) * value for name, value in zip(FEATURES, signals.vector()))
+        return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def answerable(self, signals: Signals) -> bool:
+        return self.probability(signals) >= self.threshold
+
+    def to_json(self) -> dict:
+        return {"features": list(FEATURES), "weights": self.weights, "bias": self.bias, "threshold": self.threshold}
+
+    @classmethod
+    def from_json(cls, data: dict) -> AnswerabilityModel:
+        return cls({k: float(v) for k, v in data["weights"].items()}, float(data["bias"]), float(data["threshold"]))
+
+
+@lru_cache(maxsize=1)
+def default_model() -> AnswerabilityModel:
+    return AnswerabilityModel.from_json(json.loads(MODEL_FILE.read_text(encoding="utf-8")))
+
+
+def _segment(text: str) -> list[str]:
+    return segmenter().lcut(text)
+
+
+def _discriminating(mention: NumberMention) -> bool:
+    """A period or numbered thing: a quarter, a month, a line; 年 only as a calendar year (not 三年)."""
+    return mention.unit in DISCRIMINATING_UNITS and (mention.unit != "年" or mention.value >= 1000)
+
+
+def _ordinals(text: str) -> set[str]:
+    return {m.group(1) for m in ORDINAL.finditer(text)}
+
+
+def _years_of_source(source: str) -> set[tuple[float, str]]:
+    return {(float(m.group(1)), "年") for m in SOURCE_YEAR.finditer(source)}
+
+
+def number_conflict(question: str, evidence: str, passage_text: str, source: str = "") -> bool:
+    """The question names a quarter/year/month/line/ordinal that the evidence holds only with other values.
+
+    `evidence` is the answer sentence with its title and the sentence before it: "二季度投资多少"
+    against "一季度，完成投资8.4亿元" conflicts. The source's date stands for the year of
+    evidence that names none. Ordinals (第二) conflict when the passage never names the asked one.
+    """
+    asked = {m.key for m in find_numbers(question) if _discriminating(m)}
+    held = {m.key for m in find_numbers(evidence) if _discriminating(m)}
+    if not any(unit == "年" for _, unit in held):
+        held |= _years_of_source(source)
+    everywhere = {m.key for m in find_numbers(evidence)} | held
+    for value, unit in asked:
+        if (value, unit) in everywhere:
+            continue
+        if any(other_unit == unit and other != value for other, other_unit in held):
+            return True
+    asked_ordinals = _ordinals(question)
+    held_ordinals = _ordinals(evidence)
+    return bool(asked_ordinals and held_ordinals and not asked_ordinals & _ordinals(passage_text))
+
+
+def unit_match(question: str, sentence: str) -> float:
+    """1.0 when the sentence holds a number in the unit the question asks for (多少名 -> 人/名), 0.0 when
+    it does not, 0.5 when the question asks for no unit."""
+    for asks, holds in ASKED_UNITS:
+        if asks.search(question):
+            return 1.0 if holds.search(sentence) else 0.0
+    counted = _COUNTED.search(question)
+    if counted:
+        return 1.0 if re.search(_NUMBER + counted.group(1), sentence) else 0.0
+    return 0.5
+
+
+def _names(text: str) -> set[str]:
+    """Proper names of places and organisations: 清镇市, 红枫村, 贵阳市商贸学校 (not 全市, 我们公司)."""
+    import jieba.posseg
+
+    segmenter()  # the shared segmenter, with the question words taught
+    pairs = [(pair.word, pair.flag) for pair in jieba.posseg.cut(text)]
+    names = set()
+    for position, (word, flag) in enumerate(pairs):
+        if flag in PROPER_FLAGS and len(word) >= 2:
+            names.add(word)
+        if word.endswith(NAME_SUFFIXES) and position > 0:
+            before, before_flag = pairs[position - 1]
+            if before_flag in PROPER_FLAGS and HAN.fullmatch(before):
+                names.add(before + word)
+    return names
+
+
+def name_conflict(question: str, evidence: str, passages_text: str) -> bool:
+    """The question names a place or organisation the passages never mention, and the evidence names another."""
+    held = _names(evidence)
+    for name in _names(question):
+        if name in passages_text or any(name in other or other in name for other in held):
+            continue
+        suffix = next((s for s in NAME_SUFFIXES if name.endswith(s)), None)
+        if suffix is not None and any(other.endswith(suffix) for other in held):
+            return True
+    return False
+
+
+def missing_nouns(question: str, text: str) -> list[str]:
+    """Nouns of two or more characters of the question that the text does not hold (苹果, 员工, 服务业)."""
+    import jieba.posseg
+
+    _segment("")  # the shared segmenter, with the question words taught
+    return [
+        pair.word
+        for pair in jieba.posseg.cut(question)
+        if len(pair.word) >= 2 and pair.flag[:1] in NOUN_FLAGS and pair.word not in text
+    ]

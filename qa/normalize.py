@@ -1,0 +1,156 @@
+"""Rewrite a question into the words the documents use, as Chinese is typed.
+
+    >>> terms = CorpusTerms(["一季度，清镇市完成工业投资8.4亿元，同比增长29%。"], ["清镇", "清镇市", "一季度", "投资"])
+    >>> normalize_question("清真市1季度工业投资增长了百分之二十九吗？", terms).text
+    '清镇市一季度工业投资增长了29%吗？'
+
+- Repeats: a character typed four times or more in a row counts once (很很很很 -> 很).
+- Numbers: a quantity written in Chinese numerals or in digits (一季度/1季度,
+  二〇二四年/2024年, 百分之二十九/29%, 三千/3000) is rewritten into a spelling the documents
+  hold; when they hold none, it stays as typed.
+- Homophone typos: a run of whole words (two to four characters) the documents never
+  contain, whose pinyin (tones ignored, as pinyin input methods type it) is that of a word
+  of the index sharing at least one character in the same place, becomes that word
+  (清真市 -> 清镇市). The words come from the index itself, never from a list: its keyword
+  vocabulary, and the place names of its text (the characters before 村/镇/市…).
+
+Traditional characters are mapped to simplified before this, by `qa.question`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from qa.numerals import find_numbers, spellings
+
+HAN = re.compile(r"[\u4e00-\u9fff]+")
+# A character typed four times or more ("啊啊啊啊", "？？？？") says nothing more than once, and a
+# long run of it drowns the question's meaning for the embedding model.
+REPEATED = re.compile(r"([\u4e00-\u9fff!?！？。，,.~～…])\1{3,}")
+WINDOWS = (4, 3, 2)  # longest first: 凹和村 -> 凹河村 before 和村 -> 河村
+# Place names that the segmenter splits (凹河村 -> 凹 + 河村) are read from the text as the
+# two or three characters before one of these.
+PLACE_SUFFIXES = "村镇乡县市区站"
+PLACE = re.compile(rf"(?=([\u4e00-\u9fff]{{2,3}}[{PLACE_SUFFIXES}]))")
+
+
+@lru_cache(maxsize=1)
+def _readings() -> dict[int, str]:
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    return {code: _toneless(readings.split(",")[0]) for code, readings in pinyin_dict.items()}
+
+
+def _toneless(syllable: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", syllable)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("ü", "v")
+
+
+def pinyin_key(text: str) -> tuple[str, ...] | None:
+    """The toneless pinyin of each character (its most common reading); None if one has none."""
+    readings = _readings()
+    key = tuple(readings.get(ord(char), "") for char in text)
+    return None if "" in key else key
+
+
+class CorpusTerms:
+    """What the index holds, for rewriting questions: its text and its keyword vocabulary."""
+
+    def __init__(self, texts: list[str], vocabulary: list[str], frequency: dict[str, int] | None = None) -> None:
+        self._text = "\n".join(texts)
+        words = {w for w in vocabulary if 2 <= len(w) <= max(WINDOWS) and HAN.fullmatch(w)}
+        self._vocabulary = sorted(words | {m.group(1) for m in PLACE.finditer(self._text)})
+        self._frequency = frequency or {}
+        self._by_sound: dict[tuple[str, ...], list[str]] | None = None
+
+    def contains(self, text: str) -> bool:
+        return text in self._text
+
+    def sounding_like(self, text: str) -> list[str]:
+        """Words of the index with the same pinyin as `text`, most frequent first."""
+        if self._by_sound is None:
+            by_sound: dict[tuple[str, ...], list[str]] = defaultdict(list)
+            for word in self._vocabulary:
+                key = pinyin_key(word)
+                if key is not None:
+                    by_sound[key].append(word)
+            for words in by_sound.values():
+                words.sort(key=lambda w: -self._frequency.get(w, 0))
+            self._by_sound = dict(by_sound)
+        key = pinyin_key(text)
+        return self._by_sound.get(key, []) if key is not None else []
+
+
+@dataclass(frozen=True)
+class NormalizedQuestion:
+    text: str  # what is searched
+    changes: list[tuple[str, str]] = field(default_factory=list)  # (as typed, as searched)
+
+
+def _rewrite_numbers(question: str, terms: CorpusTerms) -> tuple[str, list[tuple[str, str]]]:
+    parts, changes, last = [], [], 0
+    for mention in find_numbers(question):
+        forms = spellings(mention)
+        chosen = next((form for form in forms if terms.contains(form)), mention.text)
+        parts.append(question[last : mention.start])
+        parts.append(chosen)
+        last = mention.end
+        if chosen != mention.text:
+            changes.append((mention.text, chosen))
+    parts.append(question[last:])
+    return "".join(parts), changes
+
+
+def _homophone(window: str, terms: CorpusTerms) -> str | None:
+    for word in terms.sounding_like(window):
+        if word != window and any(a == b for a, b in zip(word, window)) and not terms.contains(window):
+            return word
+    return None
+
+
+def _boundaries(question: str) -> set[int]:
+    """Positions where a word of the question starts or ends."""
+    from qa.sparse import segmenter
+
+    edges, position = {0}, 0
+    for word in segmenter().lcut(question):
+        position += len(word)
+        edges.add(position)
+    return edges
+
+
+def _rewrite_homophones(question: str, terms: CorpusTerms) -> tuple[str, list[tuple[str, str]]]:
+    """Replace runs of whole words that sound like an index word; a run never starts inside a word."""
+    changes = []
+    chars = list(question)
+    edges = _boundaries(question)
+    for run in HAN.finditer(question):
+        position = run.start()
+        while position < run.end():
+            for size in WINDOWS:
+                end = position + size
+                if end > run.end() or position not in edges:
+                    continue
+                if end not in edges and question[end - 1] not in PLACE_SUFFIXES:
+                    continue  # 凹和村种了: the segmenter glues 村种, but 村 ends a place name
+                word = _homophone(question[position:end], terms)
+                if word is not None:
+                    chars[position:end] = list(word)  # same length: positions stay valid
+                    changes.append((question[position:end], word))
+                    position = end
+                    break
+            else:
+                position += 1
+    return "".join(chars), changes
+
+
+def normalize_question(question: str, terms: CorpusTerms) -> NormalizedQuestion:
+    """The question with numbers and homophone typos in the documents' own spelling."""
+    question = REPEATED.sub(r"\1", question)
+    text, number_changes = _rewrite_numbers(question, terms)
+    text, sound_changes = _rewrite_homophones(text, terms)
+    return NormalizedQuestion(text, number_changes + sound_changes)

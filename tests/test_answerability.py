@@ -1,0 +1,101 @@
+"""The answerability decision: conflicts, names, the logistic model."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from qa.answerability import (
+    FEATURES,
+    MODEL_FILE,
+    AnswerabilityModel,
+    Signals,
+    default_model,
+    missing_nouns,
+    name_conflict,
+    number_conflict,
+    unit_match,
+)
+
+EVIDENCE = "抓项目 强企业 兴产业\n\n一季度，清镇市完成工业投资8.4亿元，是目标值的129.23%。"
+SOURCE = "贵阳日报_2024-04-30_清镇工业经济.txt"
+
+
+@pytest.mark.parametrize(
+    ("question", "conflict"),
+    [
+        ("清镇市二季度完成工业投资多少？", True),  # another quarter
+        ("清镇市第二季度完成工业投资多少？", True),
+        ("清镇市一季度完成工业投资多少？", False),  # the same quarter
+        ("清镇市1季度完成工业投资多少？", False),  # the same quarter in digits
+        ("清镇市2023年一季度完成工业投资多少？", True),  # the source's date says 2024
+        ("清镇市二〇二四年一季度完成工业投资多少？", False),
+        ("清镇市工业投资三年增长多少？", False),  # 三年 is a duration, not a year
+        ("清镇市哪一年完成工业投资8.4亿元？", False),
+    ],
+)
+def test_number_conflict(question, conflict):
+    assert number_conflict(question, EVIDENCE, EVIDENCE, SOURCE) is conflict
+
+
+def test_a_value_the_evidence_also_holds_is_no_conflict():
+    evidence = "一季度，清镇市完成工业投资8.4亿元，二季度计划完成投资10亿元。"
+    assert not number_conflict("清镇市二季度计划投资多少？", evidence, evidence)
+
+
+def test_an_explicit_year_of_the_evidence_overrides_the_source_date():
+    evidence = "南凡半导体2021年在清镇建厂后，产值稳步攀升，2023年达9000多万元。"
+    assert number_conflict("南凡半导体2024年的产值是多少？", evidence, evidence, SOURCE)
+    assert not number_conflict("南凡半导体2023年的产值是多少？", evidence, evidence, SOURCE)
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "match"),
+    [
+        ("华锦铝业有多少名员工？", "其氧化铝产能达160万吨/年。", 0.0),
+        ("华锦铝业有多少名员工？", "企业现有员工1200余人。", 1.0),
+        ("拆除违建一共花了多少钱？", "拆除违建建筑4740平方米。", 0.0),
+        ("一共查出多少处隐患？", "共排查出隐患17546处。", 1.0),
+        ("一共查出多少处隐患？", "共排查出隐患17546个。", 0.0),
+        ("种了多少樱桃？", "共种植樱桃600亩。", 0.5),
+    ],
+)
+def test_unit_match(question, sentence, match):
+    assert unit_match(question, sentence) == match
+
+
+def test_name_conflict_needs_another_name_of_the_same_kind():
+    evidence = "目前，凹河村共种植樱桃600亩。"
+    assert name_conflict("红枫村种了多少亩樱桃？", evidence, evidence)
+    assert not name_conflict("凹河村种了多少亩樱桃？", evidence, evidence)
+    assert not name_conflict("全市种了多少亩樱桃？", evidence, evidence)  # 全市 is no name
+
+
+def test_missing_nouns_are_the_question_nouns_the_text_lacks():
+    assert missing_nouns("凹河村种了多少亩苹果？", "凹河村共种植樱桃600亩") == ["苹果"]
+    assert missing_nouns("凹河村种了多少亩樱桃？", "凹河村共种植樱桃600亩") == []
+
+
+def signals(**values: float) -> Signals:
+    base = dict.fromkeys(FEATURES, 0.0)
+    return Signals(**{**base, **values})
+
+
+def test_the_model_is_a_logistic_function_of_the_signals():
+    model = AnswerabilityModel({"lexical": 4.0, "conflict": -6.0}, -2.0, 0.5)
+    assert model.probability(signals(lexical=0.5)) == pytest.approx(0.5)
+    assert model.answerable(signals(lexical=1.0))
+    assert not model.answerable(signals(lexical=1.0, conflict=1.0))
+    assert AnswerabilityModel.from_json(json.loads(json.dumps(model.to_json()))) == model
+
+
+def test_the_shipped_coefficients_cover_every_signal():
+    data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    assert data["features"] == list(FEATURES)
+    assert set(data["weights"]) == set(FEATURES)
+    model = default_model()
+    strong = signals(lexical=1.0, semantic=0.9, passage_cosine=0.85, type_match=1.0, agreement=1.0)
+    weak = signals(lexical=0.05, semantic=0.6, passage_cosine=0.6, type_match=0.5, agreement=0.5, missing_rare=1.0)
+    assert model.probability(strong) > model.threshold > model.probability(weak)
+    assert model.probability(strong) > model.probability(signals(**{**strong.__dict__, "conflict": 1.0}))

@@ -1,0 +1,71 @@
+"""Questions rewritten into the documents' own spelling: numbers and homophone typos."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qa.answer import answer
+from qa.index import build_index
+from qa.normalize import CorpusTerms, normalize_question, pinyin_key
+from qa.retriever import Retriever
+
+TEXT = "一季度，清镇市完成工业投资8.4亿元，同比增长29%。2024年凹河村共种植樱桃600亩，3000人参加。"
+VOCABULARY = ["清镇", "清镇市", "一季度", "工业", "投资", "河村", "樱桃"]
+
+
+def terms() -> CorpusTerms:
+    return CorpusTerms([TEXT], VOCABULARY)
+
+
+def test_numbers_take_the_spelling_the_documents_use():
+    result = normalize_question("1季度增长了百分之二十九吗？二〇二四年有三千人吗", terms())
+    assert result.text == "一季度增长了29%吗？2024年有3000人吗"
+    assert ("1季度", "一季度") in result.changes
+
+
+def test_a_number_the_documents_do_not_hold_stays_as_typed():
+    assert normalize_question("二季度投资多少", terms()).text == "二季度投资多少"
+
+
+def test_a_homophone_typo_of_an_index_word_is_searched_as_that_word():
+    result = normalize_question("清真市有多少樱桃", terms())
+    assert result.text == "清镇市有多少樱桃"
+    assert result.changes == [("清真市", "清镇市")]
+    assert normalize_question("凹和村种了什么", terms()).text == "凹河村种了什么"
+
+
+def test_words_of_the_documents_and_unrelated_sounds_are_left_alone():
+    assert normalize_question("清镇市工业投资", terms()).text == "清镇市工业投资"
+    # same pinyin as 工艺 (gong yi) but no character in common: another word, not a typo
+    assert normalize_question("公益", CorpusTerms([""], ["工艺"])).text == "公益"
+
+
+def test_pinyin_key_ignores_tones():
+    assert pinyin_key("清镇") == pinyin_key("清真") == ("qing", "zhen")
+    assert pinyin_key("abc") is None
+
+
+def test_the_answer_says_what_was_searched(documents_dir: Path, tmp_path: Path, encoder):
+    build_index(documents_dir, tmp_path / "index", encoder=encoder)
+    retriever = Retriever.load(tmp_path / "index", encoder=encoder)
+    result = answer("凹和村种植樱桃多少亩？", retriever=retriever)
+    assert result.query == "凹河村种植樱桃多少亩?"
+    assert "樱桃600亩" in result.text
+
+
+def test_a_run_inside_a_word_is_never_replaced():
+    # 值是 (zhi shi) sounds like the index word 只是 but starts inside 产值
+    assert normalize_question("产值是多少", CorpusTerms(["只是产值"], ["只是", "产值"])).text == "产值是多少"
+
+
+def test_a_place_name_the_segmenter_splits_is_still_a_corpus_term():
+    assert normalize_question("安流镇有多少栋", CorpusTerms(["暗流镇排查了5511栋"], [])).text == "暗流镇有多少栋"
+
+
+def test_which_year_is_not_the_number_one():
+    assert normalize_question("哪一年建厂", CorpusTerms(["1年"], [])).text == "哪一年建厂"
+
+
+def test_a_character_repeated_many_times_counts_once():
+    assert normalize_question("樱桃多少亩？？？？啊啊啊啊啊", terms()).text == "樱桃多少亩？啊"
+    assert normalize_question("11110亩", terms()).text == "11110亩"  # digits are kept
