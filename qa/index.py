@@ -167,6 +167,15 @@ def pipeline_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
+NO_BODY_TEXT = "only headings, no body text to index"
+
+
+def has_body_text(document: Document) -> bool:
+    """Whether the layout finds text below a heading (a file of headings alone yields no passage)."""
+    parts = document.pages or (document.text,)
+    return any(article.blocks for text in parts for article in split_articles(text))
+
+
 def passages_of(document: Document, settings: IndexSettings, first_id: int) -> tuple[int, list[StoredPassage]]:
     """(number of articles, passages) of one document, ids counting from `first_id`.
 
@@ -215,6 +224,9 @@ def _plan(documents_dir: Path, manifest: dict[str, Any] | None, *, reuse: bool =
                 document = read_document(found.path, documents_dir)
             except DocumentReadError as error:
                 skipped.append(SkippedFile(found.source, error.reason, error.sha256))
+                continue
+            if not has_body_text(document):
+                skipped.append(SkippedFile(found.source, NO_BODY_TEXT, document.sha256))
                 continue
             fresh.append(document)
             if indexed.get(found.source, {}).get("sha256") == document.sha256:
