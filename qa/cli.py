@@ -4,7 +4,8 @@
     qa status [--documents DIR] [--index DIR] [--model NAME_OR_PATH]
     qa watch [--documents DIR] [--index DIR] [--model NAME_OR_PATH] [--settle SECONDS]
     qa ask "问题" [--index DIR] [-k N] [--json] [--mode dense|bm25|hybrid]
-    qa eval [--questions FILE] [--documents DIR] [--distractors N] [--mode MODE|all]
+    qa eval [--questions FILE] [--documents DIR] [--distractors N] [--mode MODE|all] [--limit N] [--json]
+            (FILE: our JSON lines, a SQuAD-style JSON file, or RGB JSON lines; see qa.benchmarks)
 
 A thin shell over the library: errors a user can act on print one line and exit 2.
 """
@@ -19,6 +20,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+from qa import benchmarks
 from qa.answer import answer
 from qa.chunking import ChunkSettings
 from qa.embedding import ENCODER_KINDS, configured_model
@@ -69,7 +71,13 @@ def _parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser("eval", help="measure hit@k and MRR on a question file")
     evaluate.add_argument(
-        "--questions", type=Path, default=DEFAULT_QUESTIONS, help=f"JSONL file (default: {DEFAULT_QUESTIONS})"
+        "--questions",
+        type=Path,
+        default=DEFAULT_QUESTIONS,
+        help=f"our JSONL questions, SQuAD-style JSON or RGB JSON lines (default: {DEFAULT_QUESTIONS})",
+    )
+    evaluate.add_argument(
+        "--limit", type=int, default=None, metavar="N", help="SQuAD/RGB: a sample of N questions (instances)"
     )
     evaluate.add_argument(
         "--documents", type=Path, default=Path("documents"), help="documents folder (default: documents)"
@@ -185,6 +193,9 @@ def _ask(args: argparse.Namespace) -> int:
 
 def _eval(args: argparse.Namespace) -> int:
     settings = IndexSettings(ChunkSettings(chunk_size=args.chunk_size), embed_titles=not args.no_titles)
+    kind = benchmarks.detect_format(args.questions)
+    if kind != benchmarks.SEEDS:
+        return _eval_benchmark(args, kind, settings)
     questions = load_questions(args.questions)
     index_dir = evaluation_index(
         args.documents,
@@ -208,6 +219,20 @@ def _eval(args: argparse.Namespace) -> int:
             where = f"first hit at {miss.rank}" if miss.rank else "no hit in top 10"
             print(f"  miss {miss.id} {miss.question} ({where}); ranked first: {miss.top_citation}")
             print(f"       {miss.top_passage[:80]}")
+    return 0
+
+
+def _eval_benchmark(args: argparse.Namespace, kind: str, settings: IndexSettings) -> int:
+    """A public set: its documents are its own (paragraphs, or RGB passages), not --documents."""
+    model = args.model or configured_model()
+    mode = DEFAULT_MODE if args.mode == "all" else args.mode
+
+    def index_for(corpus: Path) -> Path:
+        return evaluation_index(corpus, model=model, settings=settings, show_progress=True)
+
+    run = benchmarks.run_squad if kind == benchmarks.SQUAD else benchmarks.run_rgb
+    report = run(args.questions, index_for, args.limit, mode)
+    print(json.dumps(asdict(report), ensure_ascii=False, indent=2) if args.json else benchmarks.format_report(report))
     return 0
 
 
