@@ -1,5 +1,9 @@
 """Keyword retrieval: BM25 over words from the jieba segmenter (search mode).
 
+Text is read in simplified characters (OpenCC t2s) before it is cut, so a traditional
+document matches a simplified question and the other way round; passages are still
+stored and shown as written.
+
 Dense vectors find paraphrases; BM25 finds the exact names, numbers and places a
 question mentions. The index is saved as plain bm25s files in a folder of its own.
 This module does not fuse scores; `qa.retriever` does.
@@ -17,6 +21,8 @@ import unicodedata
 from pathlib import Path
 
 import numpy as np
+
+from qa.question import to_simplified
 
 log = logging.getLogger(__name__)
 
@@ -120,9 +126,14 @@ def _is_function_word(token: str) -> bool:
     return token in STOPWORDS or (len(set(token)) == 1 and token[0] in STOPWORDS)
 
 
+def normalise(text: str) -> str:
+    """What the segmenter reads: NFKC (full width to half), lower case, simplified characters."""
+    return to_simplified(unicodedata.normalize("NFKC", text).lower())
+
+
 def tokenize(text: str) -> list[str]:
     """Search-mode words (overlapping: 清镇, 清镇市), lower-cased, without punctuation or function words."""
-    text = unicodedata.normalize("NFKC", text).lower()
+    text = normalise(text)
     return [
         token
         for token in (t.strip() for t in _jieba().cut_for_search(text))
@@ -132,7 +143,7 @@ def tokenize(text: str) -> list[str]:
 
 def content_words(text: str) -> list[str]:
     """Distinct words in precise mode (one token a concept: 今天天气, not 今天/天天/天气/今天天气)."""
-    text = unicodedata.normalize("NFKC", text).lower()
+    text = normalise(text)
     return [
         token
         for token in dict.fromkeys(t.strip() for t in _jieba().lcut(text))

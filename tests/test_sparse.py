@@ -51,3 +51,11 @@ def test_convex_fusion_combines_scaled_bm25_with_cosine():
 
 def test_convex_fusion_without_keyword_matches_ranks_by_cosine():
     assert convex_fusion([(3, 0.9), (1, 0.7)], np.zeros(5), 0.5) == [(3, 0.45), (1, 0.35)]
+
+
+def test_traditional_text_is_keyword_indexed_in_simplified_form():
+    assert tokenize("清鎮市規模以上工業企業") == tokenize("清镇市规模以上工业企业")
+    index = SparseIndex.build(["陸特和漢斯雷頓開創了梵語研究。", "凹河村种植樱桃600亩。"])
+    assert list(np.argsort(-index.scores("陆特开创了什么研究"))[:1]) == [0]  # simplified question
+    assert list(np.argsort(-index.scores("凹河村種植櫻桃多少畝"))[:1]) == [1]  # traditional question
+    assert index.idf("汉斯") < index.idf("不存在的词")  # the simplified word is in the vocabulary
