@@ -143,6 +143,8 @@ def _status(args: argparse.Namespace) -> int:
             print(f"  {label:8} {source}")
     for item in status.skipped:
         print(f"  skipped  {item.source}: {item.reason}")
+    if status.keywords_stale:
+        print("the keyword index was built by other code: a build indexes keywords again (vectors are kept)")
     print("the index is up to date" if status.up_to_date else "run `qa build` to update the index")
     return 0 if status.up_to_date else 1
 

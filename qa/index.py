@@ -57,7 +57,10 @@ SPARSE_DIR = "bm25"
 MANIFEST_FILE = "manifest.json"
 KEPT_FILES = ("README.md",)  # committed files inside the index folder, carried over on a swap
 # The code that turns a file into passages: when it changes, old passages may differ from new ones.
-PIPELINE_MODULES = ("documents", "readers", "layout", "chunking", "passage", "sparse")
+PIPELINE_MODULES = ("documents", "readers", "layout", "chunking", "passage")
+# The code that turns a passage into keywords: when it changes, the keyword index is rebuilt and
+# the vectors are kept (every build indexes the keywords of all passages anew).
+KEYWORD_MODULES = ("sparse", "question")
 LOAD_ATTEMPTS = 3  # a load that overlaps a swap is tried again
 
 
@@ -132,10 +135,11 @@ class IndexStatus:
     removed: list[str]
     unchanged: list[str]
     skipped: list[SkippedFile]
+    keywords_stale: bool = False  # the keyword code changed since the build: a build re-indexes keywords
 
     @property
     def up_to_date(self) -> bool:
-        return self.problem is None and not (self.added or self.changed or self.removed)
+        return self.problem is None and not (self.added or self.changed or self.removed or self.keywords_stale)
 
 
 @dataclass
@@ -159,12 +163,16 @@ class _Plan:
     skipped: list[SkippedFile]
 
 
-def pipeline_fingerprint() -> str:
+def pipeline_fingerprint(modules: tuple[str, ...] = PIPELINE_MODULES) -> str:
     """A hash of the code that turns files into passages; passages of another version are not reused."""
     digest = hashlib.sha256()
-    for name in PIPELINE_MODULES:
+    for name in modules:
         digest.update((Path(__file__).parent / f"{name}.py").read_bytes())
     return digest.hexdigest()[:16]
+
+
+def keywords_stale(manifest: dict[str, Any]) -> bool:
+    return manifest.get("keywords") != pipeline_fingerprint(KEYWORD_MODULES)
 
 
 NO_BODY_TEXT = "only headings, no body text to index"
@@ -261,7 +269,7 @@ def _manifest_problem(manifest: dict[str, Any], model: str, kind: str, settings:
         return f"the chunking settings changed ({changes or 'unknown keys'})"
     if manifest.get("pipeline") != pipeline_fingerprint():
         return (
-            "the code that reads and cuts documents changed (qa/documents, readers, layout, chunking, passage, sparse)"
+            "the code that reads and cuts documents changed (qa/documents, readers, layout, chunking, passage)"
         )
     return None
 
@@ -354,7 +362,12 @@ def build_index(
             full_reason=full_reason,
             skipped_files=tuple(plan.skipped),
         )
-        if previous is not None and report.up_to_date and skipped_entries == previous.manifest.get("skipped", {}):
+        if (
+            previous is not None
+            and report.up_to_date
+            and skipped_entries == previous.manifest.get("skipped", {})
+            and not keywords_stale(previous.manifest)
+        ):
             counts = previous.manifest["counts"]
             return replace(
                 report,
@@ -436,6 +449,7 @@ def _build(
         "index_type": index_type,
         "settings": settings.to_dict(),
         "pipeline": pipeline_fingerprint(),
+        "keywords": pipeline_fingerprint(KEYWORD_MODULES),
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "counts": {"documents": len(entries), "articles": article_count, "passages": len(passages)},
         "documents": entries,
@@ -646,6 +660,7 @@ def index_status(
         removed=plan.removed,
         unchanged=plan.unchanged,
         skipped=plan.skipped,
+        keywords_stale=manifest is not None and problem is None and keywords_stale(manifest),
     )
 
 
@@ -661,6 +676,9 @@ def stale_reason(
     status = index_status(documents_dir, index_dir, model=model, encoder_kind=encoder_kind, settings=settings)
     if status.problem is not None:
         return status.problem
-    if not status.up_to_date:
-        return f"documents changed: {', '.join(sorted([*status.added, *status.changed, *status.removed]))}"
+    changed = sorted([*status.added, *status.changed, *status.removed])
+    if changed:
+        return f"documents changed: {', '.join(changed)}"
+    if status.keywords_stale:
+        return "the keyword code changed (qa/sparse, question): the keyword index is rebuilt, the vectors kept"
     return None

@@ -30,6 +30,7 @@ MODES = ("dense", "bm25", "hybrid")
 DEFAULT_MODE = "hybrid"
 CANDIDATES = 50  # per retriever, before fusion
 KEYWORD_WEIGHT = 0.5  # hybrid score = w * bm25 / best bm25 + (1 - w) * cosine; see docs/RETRIEVAL.md
+BIGRAM_WEIGHT = 0.5  # keyword score = words / best + w * character bigrams / best; see docs/BENCHMARKS.md
 
 
 def default_index_dir() -> Path:
@@ -121,11 +122,15 @@ class Retriever:
         if mode == "dense":
             ranked = self._dense(question, k)
         elif mode == "bm25":
-            ranked = top_scores(self._index.sparse.scores(question), k)
+            ranked = top_scores(self._keyword_scores(question), k)
         else:
             dense = self._dense(question, max(k, CANDIDATES))
-            ranked = convex_fusion(dense, self._index.sparse.scores(question), KEYWORD_WEIGHT)
+            ranked = convex_fusion(dense, self._keyword_scores(question), KEYWORD_WEIGHT)
         return [Passage.from_stored(self._index.passages[i], score) for i, score in ranked[:k]]
+
+    def _keyword_scores(self, question: str) -> np.ndarray:
+        sparse = self._index.sparse
+        return keyword_fusion(sparse.scores(question), sparse.bigram_scores(question), BIGRAM_WEIGHT)
 
     def _dense(self, question: str, depth: int) -> list[tuple[int, float]]:
         scores, ids = search(self._index.vectors, self._encoder.encode([question]), depth)
@@ -140,6 +145,16 @@ def top_scores(scores: np.ndarray, depth: int) -> list[tuple[int, float]]:
     top = np.argpartition(-scores, depth - 1)[:depth]
     top = top[np.argsort(-scores[top], kind="stable")]
     return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+
+def keyword_fusion(words: np.ndarray, bigrams: np.ndarray, bigram_weight: float) -> np.ndarray:
+    """Words and bigram BM25 scores, each scaled by its best: [0, 2], [0, 4], .5 -> [0, 1.5]."""
+
+    def scaled(scores: np.ndarray) -> np.ndarray:
+        best = float(scores.max()) if len(scores) else 0.0
+        return scores / best if best > 0 else scores
+
+    return scaled(words) + bigram_weight * scaled(bigrams)
 
 
 def convex_fusion(

@@ -129,3 +129,16 @@ def test_a_document_of_headings_alone_is_reported_skipped_and_a_hashtag_line_is_
     document = read_document(folder / "weibo.txt", folder)
     articles, passages = passages_of(document, IndexSettings(), 0)
     assert (articles, [p.text for p in passages]) == (1, ["#北京冬奥会#2022年2月4日，冬奥会在北京开幕。"])
+
+
+def test_a_change_of_the_keyword_code_reindexes_keywords_and_keeps_the_vectors(
+    documents_dir: Path, tmp_path: Path, encoder
+):
+    index_dir = tmp_path / "index"
+    build_index(documents_dir, index_dir, encoder=encoder)
+    manifest = json.loads((index_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
+    (index_dir / MANIFEST_FILE).write_text(json.dumps({**manifest, "keywords": "older"}), encoding="utf-8")
+    assert "keyword" in stale_reason(documents_dir, index_dir, model=encoder.name, encoder_kind="torch")
+    report = build_index(documents_dir, index_dir, encoder=encoder)
+    assert report.embedded == 0 and report.passages == manifest["counts"]["passages"]
+    assert stale_reason(documents_dir, index_dir, model=encoder.name, encoder_kind="torch") is None
