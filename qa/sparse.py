@@ -129,6 +129,14 @@ def _jieba():
     return _segmenter
 
 
+def _bm25s():
+    import bm25s
+
+    # bm25s sets its own logger to DEBUG, so a root handler prints "DEBUG bm25s: Building index…"
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
+
+
 def _is_function_word(token: str) -> bool:
     """A stopword, or one repeated ("啊啊啊", which jieba keeps as one word)."""
     return token in STOPWORDS or (len(set(token)) == 1 and token[0] in STOPWORDS)
@@ -202,7 +210,7 @@ class SparseIndex:
 
     @classmethod
     def build(cls, texts: list[str]) -> SparseIndex:
-        import bm25s
+        bm25s = _bm25s()
 
         legs = []
         for cut in (tokenize, bigrams):
@@ -219,7 +227,7 @@ class SparseIndex:
 
     @classmethod
     def load(cls, folder: Path) -> SparseIndex:
-        import bm25s
+        bm25s = _bm25s()
 
         bigram_folder = Path(folder) / BIGRAM_DIR
         bigram_bm25 = (

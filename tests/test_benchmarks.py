@@ -89,6 +89,7 @@ def fake_model(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, encoder) -> None
     monkeypatch.setenv("QA_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr("qa.index.load_encoder", lambda model=None, kind=None: encoder)
     monkeypatch.setattr("qa.retriever.load_encoder", lambda model=None, kind=None: encoder)
+    monkeypatch.setattr("qa.retriever._encoders", {})  # the fake stays out of the process-wide encoders
 
 
 def test_formats_are_told_apart(squad_file: Path, rgb_file: Path, tmp_path: Path):

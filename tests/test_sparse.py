@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -84,3 +86,15 @@ def test_keyword_fusion_scales_each_leg_by_its_best():
     fused = keyword_fusion(np.array([0.0, 2.0]), np.array([4.0, 0.0]), 0.5)
     assert np.allclose(fused, [0.5, 1.0])
     assert np.allclose(keyword_fusion(np.zeros(2), np.zeros(2), 0.5), [0.0, 0.0])
+
+
+def test_building_an_index_logs_no_debug_lines_of_bm25s():
+    """`qa build` printed "DEBUG bm25s: Building index from tokens": bm25s sets its logger to DEBUG."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    logging.getLogger().addHandler(handler)
+    try:
+        SparseIndex.build(["清镇市规模以上工业企业数量达118家。"])
+    finally:
+        logging.getLogger().removeHandler(handler)
+    assert "bm25s" not in stream.getvalue() and "Building index" not in stream.getvalue()
