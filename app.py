@@ -1,8 +1,9 @@
 """The web chat: ask a question, get a short answer and the passages it cites.
 
-    python app.py [--host 127.0.0.1] [--port 7860] [--index DIR] [--documents DIR] [--auth USER:PASSWORD]
+    python app.py [--host 127.0.0.1] [--port 7860] [--index DIR | --store STORE] [--documents DIR] [--auth USER:PASSWORD]
 
-Environment: QA_HOST, QA_PORT, QA_INDEX, QA_DOCUMENTS, QA_AUTH, QA_QUEUE_SIZE (flags win).
+Environment: QA_HOST, QA_PORT, QA_INDEX, QA_STORE, QA_DOCUMENTS, QA_AUTH, QA_QUEUE_SIZE (flags win).
+With a Milvus store (milvus://host:19530), several app processes answer from it and follow its rebuilds.
 Launch settings (no share link, login, file-route limits, Origin check) live in `qa.serving`. API endpoints for
 programs: `/chat` (message, k -> the reply as markdown) and `/retrieve` (question, k -> a
 JSON list of passages). Wiring only: retrieval, formatting and escaping live in `qa/`.
@@ -32,6 +33,7 @@ from qa.errors import QAError
 from qa.index import build_index
 from qa.retriever import default_index_dir, live_retriever
 from qa.serving import AUTH_ENV, launch_settings, queue_size
+from qa.store import STORE_ENV, chosen_store
 
 log = logging.getLogger("qa.app")
 
@@ -39,8 +41,12 @@ CHAT_CONCURRENCY = 4  # questions answered at once; more wait in the queue
 QUEUE_SIZE = queue_size()  # $QA_QUEUE_SIZE, else 64
 
 
-def make_app(index_dir: str | Path, documents_dir: str | Path = "documents") -> gr.Blocks:
-    retriever = live_retriever(index_dir)  # loaded once, shared by every session, follows rebuilds
+def make_app(index_dir: str | Path, documents_dir: str | Path = "documents", store: str | None = None) -> gr.Blocks:
+    """The chat over the index folder, or over the store named (a Milvus server or Milvus Lite file)."""
+    folder, milvus = chosen_store(store, Path(index_dir))
+    index_dir = folder or index_dir
+    # loaded once, shared by every session, follows rebuilds
+    retriever = live_retriever(store=str(milvus)) if milvus else live_retriever(index_dir)
 
     def chat(message: str, k: int = 5, history: list[str] | None = None) -> str:
         """The reply to `message`; `history` holds the user's earlier questions, for follow-ups."""
@@ -63,7 +69,9 @@ def make_app(index_dir: str | Path, documents_dir: str | Path = "documents") -> 
 
     def rebuild(progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[str, str]:  # noqa: B008 (how Gradio asks)
         try:
-            report = build_index(Path(documents_dir), Path(index_dir), model=configured_model(), show_progress=True)
+            report = build_index(
+                Path(documents_dir), Path(index_dir), model=configured_model(), show_progress=True, store=milvus
+            )
         except QAError as error:
             return escape_text(str(error)), describe_index(retriever)
         return format_build_report(report), describe_index(retriever)
@@ -108,6 +116,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=int(os.environ.get("QA_PORT", "7860")), help="default: 7860")
     parser.add_argument("--index", default=str(default_index_dir()), help="index folder (default: $QA_INDEX or index)")
     parser.add_argument(
+        "--store", default=os.environ.get(STORE_ENV) or None, help="milvus://host:19530 or a Milvus Lite file (*.db)"
+    )
+    parser.add_argument(
         "--documents", default=os.environ.get("QA_DOCUMENTS", "documents"), help="documents folder, for rebuilds"
     )
     parser.add_argument(
@@ -116,7 +127,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
     settings = launch_settings(args.host, args.port, args.auth, blocked=[args.index, args.documents])
-    app = make_app(args.index, args.documents)
+    app = make_app(args.index, args.documents, args.store)
     app.queue(default_concurrency_limit=CHAT_CONCURRENCY, max_size=queue_size())  # shared by /chat and /retrieve
     app.launch(**settings)
 

@@ -40,7 +40,8 @@ from qa.distractors import cache_root
 from qa.errors import QAError
 from qa.evaluation import MRR_DEPTH, compact, is_hit
 from qa.index import VECTORS_FILE, LoadedIndex, load_index
-from qa.retriever import DEFAULT_MODE, Retriever, shared_encoder
+from qa.local_store import LocalStore
+from qa.retriever import DEFAULT_MODE, Retriever, check_encoder, shared_encoder
 from qa.sparse import SparseIndex
 from qa.vector_index import make_vector_index
 
@@ -298,7 +299,7 @@ def load_retriever(index_dir: Path, mode: str = DEFAULT_MODE, sources: set[str] 
             SparseIndex.build([p.indexed_text(with_titles) for p in passages]),
             passages,
         )
-    return Retriever(index, encoder, mode)
+    return Retriever(check_encoder(LocalStore(index), encoder), encoder, mode)
 
 
 def evaluate_squad(dataset: SquadSet, retriever: Retriever, limit: int | None = None) -> SquadReport:

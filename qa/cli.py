@@ -1,9 +1,11 @@
 """The `qa` command: build an index and ask it questions.
 
-    qa build [--documents DIR] [--index DIR] [--model NAME_OR_PATH] [--full | --if-stale] [--watch]
-    qa status [--documents DIR] [--index DIR] [--model NAME_OR_PATH]
-    qa watch [--documents DIR] [--index DIR] [--model NAME_OR_PATH] [--settle SECONDS]
-    qa ask "问题" [--index DIR] [-k N] [--json] [--mode dense|bm25|hybrid]
+    qa build [--documents DIR] [--index DIR | --store STORE] [--model NAME_OR_PATH] [--full | --if-stale] [--watch]
+    qa status [--documents DIR] [--index DIR | --store STORE] [--model NAME_OR_PATH]
+    qa watch [--documents DIR] [--index DIR | --store STORE] [--model NAME_OR_PATH] [--settle SECONDS]
+    qa ask "问题" [--index DIR | --store STORE] [-k N] [--json] [--mode dense|bm25|hybrid]
+
+STORE: an index folder, milvus://host:19530[/name] or a Milvus Lite file (*.db); default $QA_STORE.
     qa eval [--questions FILE] [--documents DIR] [--distractors N] [--mode MODE|all] [--limit N] [--json]
             (FILE: our JSON lines, a SQuAD-style JSON file, or RGB JSON lines; see qa.benchmarks)
 
@@ -23,16 +25,21 @@ from pathlib import Path
 from qa import benchmarks
 from qa.answer import answer
 from qa.chunking import ChunkSettings
-from qa.embedding import ENCODER_KINDS, configured_model
+from qa.embedding import ENCODER_KINDS, TORCH, configured_model
 from qa.errors import QAError
 from qa.evaluation import evaluate, evaluation_index, load_questions
 from qa.index import BuildReport, IndexSettings, build_index, index_status, stale_reason
+from qa.models import licence_of
 from qa.question import truncation_notice
 from qa.retriever import DEFAULT_MODE, MODES, Retriever, default_index_dir
+from qa.store import StoreLocation, chosen_store
 from qa.watch import SETTLE, watch
 
 EXIT_USAGE = 2
 DEFAULT_QUESTIONS = Path("../shared/eval/dev_questions.jsonl")
+STORE_HELP = (
+    "where the index lives: a folder, milvus://host:19530[/name] or a Milvus Lite file *.db (default: $QA_STORE)"
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -65,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", help="print the passages that answer a question")
     ask.add_argument("question")
     ask.add_argument("--index", type=Path, default=None, help="index folder (default: $QA_INDEX or index)")
+    ask.add_argument("--store", default=None, help=STORE_HELP)
     ask.add_argument("-k", type=int, default=5, help="number of passages (default: 5)")
     ask.add_argument("--json", action="store_true", help="print a JSON list of passages")
     ask.add_argument("--mode", choices=MODES, default=DEFAULT_MODE, help=f"retrieval mode (default: {DEFAULT_MODE})")
@@ -98,24 +106,37 @@ def _folder_options(command: argparse.ArgumentParser) -> None:
         "--documents", type=Path, default=Path("documents"), help="documents folder (default: documents)"
     )
     command.add_argument("--index", type=Path, default=None, help="index folder (default: $QA_INDEX or index)")
+    command.add_argument("--store", default=None, help=STORE_HELP)
     command.add_argument(
         "--model", default=None, help="sentence-transformers name or path (default: $QA_MODEL or m3e-small)"
     )
 
 
+def _where(args: argparse.Namespace) -> tuple[Path, StoreLocation | None]:
+    """(index folder, Milvus store or None) from --index, --store and $QA_STORE."""
+    index_dir, store = chosen_store(args.store, args.index)
+    return index_dir or default_index_dir(), store
+
+
 def _build(args: argparse.Namespace) -> int:
-    index_dir = args.index or default_index_dir()
+    index_dir, store = _where(args)
     model = args.model or configured_model()
     if args.watch:
         return _watch(args)
     if args.if_stale:
-        reason = stale_reason(args.documents, index_dir, model=model, encoder_kind=args.encoder)
+        reason = stale_reason(args.documents, index_dir, model=model, encoder_kind=args.encoder, store=store)
         if reason is None:
-            print(f"index {index_dir} is up to date")
+            print(f"index {store or index_dir} is up to date")
             return 0
-        print(f"updating {index_dir}: {reason}")
+        print(f"updating {store or index_dir}: {reason}")
     report = build_index(
-        args.documents, index_dir, model=model, encoder_kind=args.encoder, show_progress=True, full=args.full
+        args.documents,
+        index_dir,
+        model=model,
+        encoder_kind=args.encoder,
+        show_progress=True,
+        full=args.full,
+        store=store,
     )
     print(report.summary())
     return 0
@@ -123,15 +144,18 @@ def _build(args: argparse.Namespace) -> int:
 
 def _status(args: argparse.Namespace) -> int:
     """Exit 0 when the index is up to date, 1 when a build would change it."""
-    index_dir = args.index or default_index_dir()
-    status = index_status(args.documents, index_dir, model=args.model or configured_model())
+    index_dir, store = _where(args)
+    status = index_status(args.documents, index_dir, model=args.model or configured_model(), store=store)
+    print(f"store: {_describe_store(store, status.manifest)}" if store else f"store: local folder {index_dir}")
     if status.manifest is not None:
         counts = status.manifest.get("counts", {})
         print(
-            f"index {index_dir}: {counts.get('documents', 0)} documents, {counts.get('articles', 0)} articles, "
+            f"index {store or index_dir}: {counts.get('documents', 0)} documents, {counts.get('articles', 0)} articles, "
             f"{counts.get('passages', 0)} passages; model {status.manifest.get('model')}, "
             f"built {status.manifest.get('built_at')}"
         )
+        for line in _encoder_lines(status.manifest, status.encoder_fingerprint):
+            print(line)
     if status.problem is not None:
         print(f"{'a full rebuild is needed' if status.manifest else 'no usable index'}: {status.problem}")
     print(
@@ -149,9 +173,36 @@ def _status(args: argparse.Namespace) -> int:
     return 0 if status.up_to_date else 1
 
 
+def _describe_store(store: StoreLocation, manifest: dict | None) -> str:
+    where = manifest.get("store", {}) if manifest else {}
+    if not where:
+        return f"Milvus {store}, nothing published"
+    return (
+        f"Milvus {store}, collection {where.get('collection')}, build {where.get('generation')}, "
+        f"dense index {manifest.get('index_type')}, keywords {where.get('analyzer')}"
+    )
+
+
+def _encoder_lines(manifest: dict, fingerprint_here: str | None) -> list[str]:
+    """What `qa status` says of the encoder: kind, recipe, its check against the float model, licence."""
+    check = manifest.get("encoder_check") or {}
+    kind = manifest.get("encoder", TORCH)
+    if check:
+        described = (
+            f"encoder: {kind}, {check.get('recipe')}; cosine to the float model over the probe texts "
+            f"min {check.get('min_cosine'):.4f}, mean {check.get('mean_cosine'):.4f}"
+        )
+    else:
+        described = f"encoder: {kind} (the model itself, float32)" if kind == TORCH else f"encoder: {kind}"
+    lines = [described, f"model {manifest.get('model')}: {licence_of(str(manifest.get('model')))}"]
+    if fingerprint_here is None:
+        lines.append("this machine has not exported the encoder yet: the next build or question exports and checks it")
+    return lines
+
+
 def _watch(args: argparse.Namespace) -> int:
-    index_dir = args.index or default_index_dir()
-    print(f"watching {args.documents} (Ctrl-C to stop); updates go to {index_dir}", flush=True)
+    index_dir, store = _where(args)
+    print(f"watching {args.documents} (Ctrl-C to stop); updates go to {store or index_dir}", flush=True)
 
     def report(build: BuildReport) -> None:
         print(f"[{time.strftime('%H:%M:%S')}] {build.summary()}", flush=True)
@@ -167,6 +218,7 @@ def _watch(args: argparse.Namespace) -> int:
             on_build=report,
             on_error=error,
             model=args.model or configured_model(),
+            store=store,
         )
     except KeyboardInterrupt:
         pass
@@ -174,7 +226,8 @@ def _watch(args: argparse.Namespace) -> int:
 
 
 def _ask(args: argparse.Namespace) -> int:
-    retriever = Retriever.load(args.index, mode=args.mode)
+    index_dir, store = chosen_store(args.store, args.index)
+    retriever = Retriever.load(index_dir, mode=args.mode, store=store)
     if args.json:
         passages = retriever.retrieve(args.question, k=args.k)
         print(json.dumps([p.to_json() for p in passages], ensure_ascii=False, indent=2))

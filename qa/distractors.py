@@ -10,23 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import shutil
 from pathlib import Path
 
+from qa.cache import cache_root
 from qa.documents import find_document_paths
 from qa.errors import QAError
 
 log = logging.getLogger(__name__)
 
 SPLITS = ("dev", "test", "train")
-
-
-def cache_root() -> Path:
-    """$QA_CACHE, else $XDG_CACHE_HOME/qa, else ~/.cache/qa."""
-    if os.environ.get("QA_CACHE"):
-        return Path(os.environ["QA_CACHE"])
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "qa"
 
 
 def inews_articles(count: int) -> list[tuple[str, str]]:

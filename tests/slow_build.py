@@ -1,10 +1,11 @@
 """Build an index with the fake encoder, pausing at one point: for tests that kill or race a build.
 
-    python tests/slow_build.py DOCUMENTS INDEX SECONDS [POINT]
+    python tests/slow_build.py DOCUMENTS INDEX SECONDS [POINT [STORE]]
 
 POINT is where the build prints its name and sleeps SECONDS before going on:
 "embedding" (default: before the vectors are computed), "writing" (the staged FAISS file
-is written, the rest not yet), or "swapping" (everything is staged, the swap is next).
+is written, the rest not yet), or "swapping" (everything is staged, the swap is next), or "publishing" (a Milvus STORE holds the
+build's rows, its publish is next).
 Prints "built N" at the end, N the passages embedded, then the build's summary.
 """
 
@@ -62,6 +63,12 @@ if __name__ == "__main__":
         faiss.write_index = pause_after(faiss.write_index, point, float(seconds))
     elif point == "swapping":
         qa.index._swap_in = pause_before(qa.index._swap_in, point, float(seconds))
-    report = build_index(Path(documents), Path(index), encoder=encoder)
+    elif point == "publishing":
+        import qa.milvus_store
+
+        writer = qa.milvus_store.MilvusWriter
+        writer.publish = pause_before(writer.publish, point, float(seconds))
+    store = sys.argv[5] if len(sys.argv) > 5 else None
+    report = build_index(Path(documents), Path(index), encoder=encoder, store=store)
     print(f"built {report.embedded}", flush=True)
     print(report.summary(), flush=True)

@@ -9,8 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.retriever import BIGRAM_WEIGHT, convex_fusion, keyword_fusion, top_scores
+from qa.local_store import BIGRAM_WEIGHT
+from qa.retriever import convex_fusion, top_scores
 from qa.sparse import SparseIndex, bigrams, question_bigrams, tokenize
+from qa.store import keyword_fusion
 
 
 def test_tokenize_uses_search_mode_words_without_punctuation_or_function_words():
