@@ -18,7 +18,7 @@ from qa.vector_index import search
 
 CANDIDATES = 50  # per retriever, before fusion
 KEYWORD_WEIGHT = 0.5  # hybrid score = w * bm25 / best bm25 + (1 - w) * cosine; see docs/RETRIEVAL.md
-BIGRAM_WEIGHT = 0.5  # keyword score = words / best + w * character bigrams / best; see docs/BENCHMARKS.md
+BIGRAM_WEIGHT = 0.25  # keyword score = words / best + w * character bigrams / best; see docs/BENCHMARKS.md
 
 
 class LocalStore:
