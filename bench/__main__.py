@@ -26,7 +26,7 @@ from bench import measure
 from qa.chunking import ChunkSettings
 from qa.distractors import corpus_with_distractors
 from qa.embedding import ONNX_INT8, TORCH, load_encoder
-from qa.evaluation import load_questions
+from qa.evaluation import DEFAULT_QUESTIONS, SHARED_QUESTIONS, load_questions
 from qa.index import load_index
 from qa.retriever import Retriever
 from qa.sparse import SparseIndex
@@ -34,7 +34,8 @@ from qa.vector_index import FLAT_LIMIT
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = ROOT / "documents"
-DEV_QUESTIONS = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
+# the figures in RESULTS.md use ../shared/eval's dev set; a clone without it uses the project's own questions
+DEV_QUESTIONS = next(path for path in (ROOT / SHARED_QUESTIONS, ROOT / DEFAULT_QUESTIONS) if path.exists())
 VERSIONS = ("faiss-cpu", "onnxruntime", "torch", "sentence-transformers", "langchain-community", "bm25s", "numpy")
 
 
@@ -71,6 +72,7 @@ def main() -> int:
     print(f"# python -m bench {' '.join(sys.argv[1:])}")
     print(f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}), Python {platform.python_version()}")
     print(versions())
+    print(f"questions: {DEV_QUESTIONS.resolve()}")
     questions = load_questions(DEV_QUESTIONS)
     texts = [q.question for q in questions]
     corpus = corpus_with_distractors(DOCUMENTS, args.articles) if args.articles else DOCUMENTS

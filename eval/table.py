@@ -13,14 +13,14 @@ from pathlib import Path
 
 from qa.chunking import ChunkSettings
 from qa.embedding import configured_model
-from qa.evaluation import evaluate, evaluation_index, load_questions
+from qa.evaluation import DEFAULT_QUESTIONS, evaluate, evaluation_index, load_questions
 from qa.index import IndexSettings
 from qa.retriever import MODES, Retriever
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--questions", type=Path, nargs="+", default=[Path("../shared/eval/dev_questions.jsonl")])
+    parser.add_argument("--questions", type=Path, nargs="+", default=[DEFAULT_QUESTIONS])
     parser.add_argument("--documents", type=Path, default=Path("documents"))
     parser.add_argument("--distractors", type=int, default=0)
     parser.add_argument("--chunk-sizes", type=int, nargs="+", default=[120, 150, 200, 250, 300])

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from qa.followup import resolve_followup
 from qa.generation import GenerationConfig, generate_answer
@@ -35,6 +36,7 @@ TYPE_WEIGHT = 0.5
 RANK_WEIGHT = 0.1
 CONTEXT_WEIGHT = 0.3  # share of a sentence's coverage that may come from the sentence before it
 NOT_FOUND = "文档中没有找到这个问题的答案。以下是最接近的段落，仅供参考。"
+CITATION_MARKER = re.compile(r"\[(\d+)\]")  # [n] cites passages[n-1]
 
 # A quantity, not a date: "300余份", "29%", "8.4亿元", "两万人", but not "6月21日" or "2024年".
 NUMBER = r"\d+(?:\.\d+)?(?![\d.]|[年月日号])|[一二两三四五六七八九十百千万亿]+[个家亩栋支件次倍成名人户场项所座万亿元]"
@@ -67,6 +69,24 @@ class Answer:
     sentences: list[str] = field(default_factory=list)  # the verbatim sentences of an extractive answer
     generated: bool = False  # True when a configured language model wrote `text` (and it passed the checks)
     truncated: bool = False  # the question was cut to MAX_QUESTION_CHARS before searching
+
+    @property
+    def markers(self) -> list[int]:
+        """The passage numbers the text cites, in order of first use: "…[2]…[1]…[2]" -> [2, 1]."""
+        return list(dict.fromkeys(int(number) for number in CITATION_MARKER.findall(self.text)))
+
+    def to_json(self) -> dict[str, Any]:
+        """The answer for other programs: question, query, text, found, markers and the passages' fields."""
+        return {
+            "question": self.question,
+            "query": self.query,
+            "text": self.text,
+            "found": self.found,
+            "markers": self.markers,
+            "generated": self.generated,
+            "truncated": self.truncated,
+            "passages": [passage.to_json() for passage in self.passages],
+        }
 
 
 @dataclass(frozen=True)

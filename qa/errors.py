@@ -10,17 +10,21 @@ class QAError(Exception):
     """Base class for every error a user can act on."""
 
 
-class EmptyQuestionError(QAError):
+class UsageError(QAError):
+    """The input itself is wrong (an empty question, a bad k or mode): the CLI exits 2 for these, 1 for the rest."""
+
+
+class EmptyQuestionError(UsageError):
     def __init__(self) -> None:
         super().__init__("问题为空：请输入一个问题。 (The question is empty: type a question.)")
 
 
-class InvalidKError(QAError):
+class InvalidKError(UsageError):
     def __init__(self, k: object) -> None:
         super().__init__(f"k 必须是不小于 1 的整数，收到 {k!r}。 (k must be an integer >= 1, got {k!r}.)")
 
 
-class InvalidModeError(QAError):
+class InvalidModeError(UsageError):
     def __init__(self, mode: object, modes: tuple[str, ...]) -> None:
         super().__init__(
             f"检索模式必须是 {'/'.join(modes)} 之一，收到 {mode!r}。 (mode must be one of {', '.join(modes)}.)"

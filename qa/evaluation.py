@@ -1,7 +1,7 @@
 """Measure retrieval quality on a question file: hit@k, MRR@10, passage length, misses.
 
-A question file holds one JSON object a line, as `../shared/eval/dev_questions.jsonl`:
-`{"id": "d01", "question": "…", "answers": ["同比增长29%"], "source": "…"}`. A passage is a
+A question file holds one JSON object a line, as `eval/paraphrases.jsonl`:
+`{"id": "p01", "question": "…", "answers": ["约4700吨氧化铝产出"]}`. A passage is a
 hit when, with all white space removed, it contains one of the item's answers. Items
 without answers (out-of-corpus questions) or without a `question` (dialogues) are skipped.
 """
@@ -23,6 +23,11 @@ from qa.retriever import Retriever
 
 HIT_AT = (1, 3, 5)
 MRR_DEPTH = 10
+# The project's own question set, relative to the project root: `qa eval`, the tests and the
+# benchmarks default to it. Change it here, and only here.
+DEFAULT_QUESTIONS = Path("eval/paraphrases.jsonl")
+# An optional second check beside the project (never tuned on); a user's clone does not have it.
+SHARED_QUESTIONS = Path("../shared/eval/dev_questions.jsonl")
 
 
 @dataclass(frozen=True)

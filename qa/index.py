@@ -55,6 +55,7 @@ from qa.passage import StoredPassage
 from qa.sparse import SparseIndex
 from qa.store import StoreLocation, StoreWriter, parse_location
 from qa.vector_index import make_vector_index
+from qa.versions import dependency_changes, index_dependencies
 
 log = logging.getLogger(__name__)
 
@@ -292,6 +293,9 @@ def _manifest_problem(
         return (
             "the code that reads and cuts documents changed (qa/documents, readers, layout, chunking, passage)"
         )
+    changes = dependency_changes(manifest.get("dependencies"), index_dependencies(model))
+    if changes is not None:
+        return f"what makes tokens or vectors changed ({changes})"
     return None
 
 
@@ -540,6 +544,7 @@ def _build(
         "settings": settings.to_dict(),
         "pipeline": pipeline_fingerprint(),
         "keywords": pipeline_fingerprint(KEYWORD_MODULES),
+        "dependencies": index_dependencies(encoder.name if encoder is not None else report.model),
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "counts": {"documents": len(entries), "articles": article_count, "passages": passage_count},
         "documents": entries,

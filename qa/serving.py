@@ -5,30 +5,41 @@
     (False, ('ana', 'secret'))
 
 Binds 127.0.0.1 unless told otherwise, never opens a share link, sets an upload size limit,
-blocks the index, documents and .venv folders from Gradio's file routes, and refuses
-requests whose `Origin` is another site (or `null`). This module does not build the page.
+blocks the index, documents and virtual-environment folders from Gradio's file routes, and refuses
+requests whose `Origin` is another site (or `null`). The queue answers CHAT_CONCURRENCY
+questions at once and holds a bounded number more. `qa serve`, `python app.py` and the tests
+all launch through `launch`. This module does not build the page (`qa.web` does).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
+import sys
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from qa.errors import QAError
+from qa.documents import default_documents_dir
+from qa.errors import UsageError
+from qa.retriever import default_index_dir
+from qa.store import STORE_ENV
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
 
 DEFAULT_HOST = "127.0.0.1"
-DEFAULT_QUEUE_SIZE = 64  # questions waiting; past this Gradio answers "Queue is full" at once
+DEFAULT_PORT = 7860
+CHAT_CONCURRENCY = 4  # questions answered at once (/chat and /retrieve together); more wait in the queue
+DEFAULT_QUEUE_SIZE = 256  # questions waiting; past this Gradio answers "Queue is full" at once (docs/RELIABILITY.md)
 MAX_FILE_SIZE = "1mb"  # the upload route exists even without an upload component
 AUTH_ENV = "QA_AUTH"
+HOST_ENV = "QA_HOST"
+PORT_ENV = "QA_PORT"
 QUEUE_SIZE_ENV = "QA_QUEUE_SIZE"
 
 
-class AuthFormatError(QAError):
+class AuthFormatError(UsageError):
     def __init__(self) -> None:
         super().__init__("--auth / QA_AUTH must look like user:password (both non-empty)")
 
@@ -44,14 +55,13 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
 
 
 def queue_size() -> int:
-    """$QA_QUEUE_SIZE, else 64."""
+    """$QA_QUEUE_SIZE, else DEFAULT_QUEUE_SIZE."""
     return int(os.environ.get(QUEUE_SIZE_ENV) or DEFAULT_QUEUE_SIZE)
 
 
 def blocked_paths(*folders: str | Path) -> list[str]:
-    """The folders Gradio's file routes must never serve: the ones given plus this project's .venv."""
-    venv = Path(__file__).resolve().parent.parent / ".venv"
-    return [str(Path(folder).resolve()) for folder in (*folders, venv)]
+    """The folders Gradio's file routes must never serve: the ones given plus the Python environment running us."""
+    return [str(Path(folder).resolve()) for folder in (*folders, sys.prefix)]
 
 
 class OriginCheck:
@@ -87,7 +97,7 @@ def same_origin(origin: str, host: str, scope: Scope) -> bool:
 
 def launch_settings(
     host: str = DEFAULT_HOST,
-    port: int = 7860,
+    port: int = DEFAULT_PORT,
     auth: str | None = None,
     blocked: Sequence[str | Path] = (),
 ) -> dict[str, Any]:
@@ -105,3 +115,68 @@ def launch_settings(
         "strict_cors": True,
         "app_kwargs": {"middleware": [Middleware(OriginCheck)]},
     }
+
+
+def positive_int(text: str) -> int:
+    """argparse type: '64' -> 64; '0', '-1' and 'many' are refused."""
+    value = int(text)
+    if value < 1:
+        raise ValueError(text)
+    return value
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    """The web chat's options, each defaulting to its environment variable (flags win)."""
+    parser.add_argument(
+        "--host", default=os.environ.get(HOST_ENV) or DEFAULT_HOST, help=f"default: ${HOST_ENV} or {DEFAULT_HOST}"
+    )
+    # string defaults go through `type`, so a bad $QA_PORT is a usage error like a bad --port
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=os.environ.get(PORT_ENV) or str(DEFAULT_PORT),
+        help=f"default: ${PORT_ENV} or {DEFAULT_PORT}",
+    )
+    parser.add_argument(
+        "--index", type=Path, default=default_index_dir(), help="index folder (default: $QA_INDEX or index)"
+    )
+    parser.add_argument(
+        "--store",
+        default=os.environ.get(STORE_ENV) or None,
+        help=f"milvus://host:19530 or a Milvus Lite file (*.db) instead of the index folder (default: ${STORE_ENV})",
+    )
+    parser.add_argument(
+        "--documents",
+        type=Path,
+        default=default_documents_dir(),
+        help="documents folder, for rebuilds from the page (default: $QA_DOCUMENTS or documents)",
+    )
+    parser.add_argument(
+        "--auth",
+        default=os.environ.get(AUTH_ENV),
+        help=f"user:password to protect the page and API (default: ${AUTH_ENV})",
+    )
+    parser.add_argument(
+        "--queue-size",
+        type=positive_int,
+        default=os.environ.get(QUEUE_SIZE_ENV) or str(DEFAULT_QUEUE_SIZE),
+        help=f"questions that may wait; past it a request is refused at once (default: ${QUEUE_SIZE_ENV} or {DEFAULT_QUEUE_SIZE})",
+    )
+
+
+def launch(
+    app: Any,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    auth: str | None = None,
+    blocked: Sequence[str | Path] = (),
+    max_queued: int | None = None,
+    **extra: Any,
+) -> Any:
+    """Queue and launch a `gr.Blocks` with the safe settings; `extra` goes to `launch` (tests: prevent_thread_lock).
+
+    Raises AuthFormatError for a malformed auth, before anything listens.
+    """
+    settings = launch_settings(host, port, auth, blocked)
+    app.queue(default_concurrency_limit=CHAT_CONCURRENCY, max_size=max_queued or queue_size())
+    return app.launch(**settings, **extra)

@@ -16,10 +16,11 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-import app as web
+import app as launcher
+from qa import cli, web
 from qa.index import build_index
 from qa.passage import Passage
-from qa.serving import launch_settings
+from qa.serving import launch
 
 
 def free_port() -> int:
@@ -30,14 +31,21 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running_app(
-    index_dir: Path, documents_dir: Path, auth: str | None = None, queue_size: int = web.QUEUE_SIZE
+    index_dir: Path, documents_dir: Path, auth: str | None = None, queue_size: int | None = None
 ) -> Iterator[str]:
-    """Serve the chat on a free 127.0.0.1 port in this process, with the app's own launch settings."""
+    """Serve the chat on a free 127.0.0.1 port in this process, launched as `qa serve` launches it."""
     demo = web.make_app(index_dir, documents_dir)
-    demo.queue(default_concurrency_limit=web.CHAT_CONCURRENCY, max_size=queue_size)
     port = free_port()
-    settings = launch_settings("127.0.0.1", port, auth, blocked=(index_dir, documents_dir))
-    demo.launch(**settings, prevent_thread_lock=True, quiet=True)
+    launch(
+        demo,
+        "127.0.0.1",
+        port,
+        auth,
+        blocked=(index_dir, documents_dir),
+        max_queued=queue_size,
+        prevent_thread_lock=True,
+        quiet=True,
+    )
     try:
         yield f"http://127.0.0.1:{port}/"
     finally:
@@ -118,19 +126,40 @@ def test_rebuild_failure_is_a_message(client: Client, documents_dir: Path):
     assert "没有可读的" in status
 
 
-def test_main_binds_localhost_7860_by_default(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+# the three ways to start the chat: the installed command, the launcher, the module
+ENTRY_POINTS = {
+    "qa serve": lambda argv: cli.main(["serve", *argv]),
+    "python app.py": launcher.main,
+    "qa.web.main": web.main,
+}
+
+
+@pytest.mark.parametrize("entry", ENTRY_POINTS)
+def test_main_binds_localhost_7860_by_default(entry: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    main = ENTRY_POINTS[entry]
     launched: dict = {}
     monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kwargs: launched.update(kwargs))
     monkeypatch.delenv("QA_HOST", raising=False)
     monkeypatch.delenv("QA_PORT", raising=False)
-    web.main(["--index", str(tmp_path / "missing")])
+    assert main(["--index", str(tmp_path / "missing")]) == 0
     assert (launched["server_name"], launched["server_port"], launched["share"]) == ("127.0.0.1", 7860, False)
     monkeypatch.setenv("QA_HOST", "0.0.0.0")
     monkeypatch.setenv("QA_PORT", "8000")
-    web.main([])
+    main([])
     assert (launched["server_name"], launched["server_port"]) == ("0.0.0.0", 8000)
-    web.main(["--host", "127.0.0.2", "--port", "9000"])
+    main(["--host", "127.0.0.2", "--port", "9000"])
     assert (launched["server_name"], launched["server_port"]) == ("127.0.0.2", 9000)
+
+
+def test_a_bad_port_or_auth_is_a_usage_error(monkeypatch: pytest.MonkeyPatch, capsys):
+    monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kwargs: pytest.fail("launched"))
+    monkeypatch.setenv("QA_PORT", "http")
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["serve"])
+    assert exit_.value.code == 2 and "invalid int value: 'http'" in capsys.readouterr().err
+    monkeypatch.delenv("QA_PORT")
+    assert cli.main(["serve", "--auth", "nopassword"]) == 2
+    assert capsys.readouterr().err == "qa serve: --auth / QA_AUTH must look like user:password (both non-empty)\n"
 
 
 def test_chat_takes_earlier_questions_for_a_follow_up(client: Client):

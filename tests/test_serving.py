@@ -1,7 +1,7 @@
 """Serving safely (issue 7, cases 10-12): bind address, login, file routes, Origin, a full queue.
 
-The app runs in this process on 127.0.0.1 with the fake encoder, launched with the settings
-`app.main` uses (`qa.serving.launch_settings`).
+The app runs in this process on 127.0.0.1 with the fake encoder, launched as `qa serve` and
+`app.py` launch it (`qa.serving.launch`).
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ import httpx
 import pytest
 from gradio_client import Client
 
-import app as web
+from qa import web
 from qa.index import build_index
-from qa.serving import AuthFormatError, launch_settings, parse_auth, same_origin
+from qa.serving import CHAT_CONCURRENCY, DEFAULT_QUEUE_SIZE, AuthFormatError, launch_settings, parse_auth, same_origin
 from tests import test_app
+from tests.conftest import ROOT
 from tests.test_app import running_app
 
 fake_model = test_app.fake_model  # the fixture: fake encoder, fresh process-wide caches
@@ -44,20 +45,34 @@ def test_launch_defaults_are_local_without_share_or_login():
     assert settings["max_file_size"] and settings["strict_cors"] is True and settings["allowed_paths"] == []
 
 
-def test_main_launches_with_the_safe_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+@pytest.mark.parametrize("entry", test_app.ENTRY_POINTS)
+def test_main_launches_with_the_safe_settings(entry: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    main = test_app.ENTRY_POINTS[entry]
     launched: dict = {}
+    queued: dict = {}
     monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kwargs: launched.update(kwargs))
-    for name in ("QA_HOST", "QA_PORT", "QA_AUTH", "QA_QUEUE_SIZE"):
+    original_queue = gr.Blocks.queue
+    monkeypatch.setattr(
+        gr.Blocks, "queue", lambda self, **kwargs: queued.update(kwargs) or original_queue(self, **kwargs)
+    )
+    for name in ("QA_HOST", "QA_PORT", "QA_AUTH", "QA_QUEUE_SIZE", "QA_DOCUMENTS"):
         monkeypatch.delenv(name, raising=False)
-    web.main(["--index", str(tmp_path / "missing"), "--documents", str(tmp_path / "docs")])
+    main(["--index", str(tmp_path / "missing"), "--documents", str(tmp_path / "docs")])
     assert launched["server_name"] == "127.0.0.1" and launched["share"] is False and launched["auth"] is None
+    assert launched["strict_cors"] is True and launched["allowed_paths"] == [] and launched["max_file_size"]
+    assert launched["app_kwargs"]["middleware"][0].cls.__name__ == "OriginCheck"
     assert str((tmp_path / "missing").resolve()) in launched["blocked_paths"]
     assert str((tmp_path / "docs").resolve()) in launched["blocked_paths"]
+    assert str((ROOT / ".venv").resolve()) in launched["blocked_paths"]
+    assert queued == {"default_concurrency_limit": CHAT_CONCURRENCY, "max_size": DEFAULT_QUEUE_SIZE}
     monkeypatch.setenv("QA_AUTH", "ana:s3cret")
-    web.main([])
-    assert launched["auth"] == ("ana", "s3cret")
-    web.main(["--auth", "bo:pw"])
-    assert launched["auth"] == ("bo", "pw")
+    monkeypatch.setenv("QA_QUEUE_SIZE", "7")
+    monkeypatch.setenv("QA_DOCUMENTS", str(tmp_path / "elsewhere"))
+    main([])
+    assert launched["auth"] == ("ana", "s3cret") and queued["max_size"] == 7
+    assert str((tmp_path / "elsewhere").resolve()) in launched["blocked_paths"]
+    main(["--auth", "bo:pw", "--queue-size", "9"])
+    assert launched["auth"] == ("bo", "pw") and queued["max_size"] == 9
 
 
 @pytest.mark.parametrize("value", ["nocolon", ":pw", "user:"])
@@ -101,7 +116,7 @@ def test_same_origin_and_no_origin_requests_work(url: str):
 
 
 def test_file_routes_serve_nothing_outside_what_the_app_needs(url: str, index_dir: Path, documents_dir: Path):
-    venv_file = Path(web.__file__).resolve().parent / ".venv" / "pyvenv.cfg"
+    venv_file = ROOT / ".venv" / "pyvenv.cfg"
     targets = ["/etc/passwd", str(venv_file), str(index_dir / "manifest.json"), str(documents_dir / "page.txt")]
     for target in targets:
         for route in ("gradio_api/file=", "file="):
@@ -146,6 +161,14 @@ def test_a_full_queue_answers_busy_at_once(index_dir: Path, documents_dir: Path,
         assert all("queue is full" in str(job.exception()).lower() for job in busy)
         assert time.monotonic() - started < 10  # refused at once, not after the running ones finish
         release.set()
-        answered = [job.result(timeout=60) for job in jobs if job not in busy]
+        outcomes = []
+        for job in jobs:  # a request may also have been refused after the first look
+            try:
+                outcomes.append(job.result(timeout=60))
+            except Exception as error:  # noqa: BLE001 (each must be the busy answer)
+                outcomes.append(error)
+        refused = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
+        answered = [outcome for outcome in outcomes if isinstance(outcome, str)]
+        assert all("queue is full" in str(error).lower() for error in refused)
         assert answered and all("樱桃600亩" in text for text in answered)
-        assert len(answered) + len(busy) == 10
+        assert len(answered) + len(refused) == 10

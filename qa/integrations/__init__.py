@@ -1,0 +1,1 @@
+"""Adapters to other frameworks; each needs its optional extra (`pip install '.[langchain]'`)."""
