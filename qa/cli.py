@@ -4,7 +4,8 @@
     qa status [--documents DIR] [--index DIR | --store STORE] [--model NAME_OR_PATH]
     qa watch [--documents DIR] [--index DIR | --store STORE] [--model NAME_OR_PATH] [--settle SECONDS]
     qa ask "问题" [--index DIR | --store STORE] [-k N] [--json] [--mode dense|bm25|hybrid]
-    qa eval [--questions FILE] [--documents DIR] [--distractors N] [--mode MODE|all] [--no-answers] [--json]
+    qa eval [--questions FILE] [--documents DIR] [--distractors N] [--mode MODE|all] [--no-answers]
+            [--limit N] [--json]   (FILE: our JSON lines, a SQuAD-style JSON file, or RGB JSON lines)
     qa serve [--host H] [--port P] [--index DIR | --store STORE] [--documents DIR] [--auth USER:PASSWORD]
              [--queue-size N]
     qa --version; -v/--verbose before or after the command
@@ -29,6 +30,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from qa import benchmarks
 from qa.answer import answer
 from qa.answer_evaluation import evaluate_answers, load_answer_items
 from qa.chunking import ChunkSettings
@@ -102,7 +104,13 @@ def _parser() -> argparse.ArgumentParser:
 
     evaluate = command("eval", "measure hit@k, MRR and the answers on a question file")
     evaluate.add_argument(
-        "--questions", type=Path, default=DEFAULT_QUESTIONS, help=f"JSONL file (default: {DEFAULT_QUESTIONS})"
+        "--questions",
+        type=Path,
+        default=DEFAULT_QUESTIONS,
+        help=f"our JSONL questions, SQuAD-style JSON or RGB JSON lines (default: {DEFAULT_QUESTIONS})",
+    )
+    evaluate.add_argument(
+        "--limit", type=int, default=None, metavar="N", help="SQuAD/RGB: a sample of N questions (instances)"
     )
     evaluate.add_argument(
         "--documents",
@@ -197,6 +205,8 @@ def _status(args: argparse.Namespace) -> int:
             print(f"  {label:8} {source}")
     for item in status.skipped:
         print(f"  skipped  {item.source}: {item.reason}")
+    if status.keywords_stale:
+        print("the keyword index was built by other code: a build indexes keywords again (vectors are kept)")
     print("the index is up to date" if status.up_to_date else "run `qa build` to update the index")
     return 0 if status.up_to_date else 1
 
@@ -295,6 +305,9 @@ def _ask(args: argparse.Namespace) -> int:
 
 def _eval(args: argparse.Namespace) -> int:
     settings = IndexSettings(ChunkSettings(chunk_size=args.chunk_size), embed_titles=not args.no_titles)
+    kind = benchmarks.detect_format(args.questions)
+    if kind != benchmarks.SEEDS:
+        return _eval_benchmark(args, kind, settings)
     questions = load_questions(args.questions)
     index_dir = evaluation_index(
         args.documents,
@@ -328,6 +341,20 @@ def _eval(args: argparse.Namespace) -> int:
             searched = f" (searched: {miss.query})" if miss.query != miss.question else ""
             print(f"  {miss.reason}: {miss.id} [{miss.kind or '-'}] {miss.question}{searched}")
             print(f"       {miss.text[:100]}")
+    return 0
+
+
+def _eval_benchmark(args: argparse.Namespace, kind: str, settings: IndexSettings) -> int:
+    """A public set: its documents are its own (paragraphs, or RGB passages), not --documents."""
+    model = args.model or configured_model()
+    mode = DEFAULT_MODE if args.mode == "all" else args.mode
+
+    def index_for(corpus: Path) -> Path:
+        return evaluation_index(corpus, model=model, settings=settings, show_progress=True)
+
+    run = benchmarks.run_squad if kind == benchmarks.SQUAD else benchmarks.run_rgb
+    report = run(args.questions, index_for, args.limit, mode)
+    print(json.dumps(asdict(report), ensure_ascii=False, indent=2) if args.json else benchmarks.format_report(report))
     return 0
 
 

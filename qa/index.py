@@ -68,7 +68,10 @@ SPARSE_DIR = "bm25"
 MANIFEST_FILE = "manifest.json"
 KEPT_FILES = ("README.md",)  # committed files inside the index folder, carried over on a swap
 # The code that turns a file into passages: when it changes, old passages may differ from new ones.
-PIPELINE_MODULES = ("documents", "readers", "layout", "chunking", "passage", "sparse")
+PIPELINE_MODULES = ("documents", "readers", "layout", "chunking", "passage")
+# The code that turns a passage into keywords: when it changes, the keyword index is rebuilt and
+# the vectors are kept (every build indexes the keywords of all passages anew).
+KEYWORD_MODULES = ("sparse", "question")
 LOAD_ATTEMPTS = 3  # a load that overlaps a swap is tried again
 
 
@@ -144,13 +147,14 @@ class IndexStatus:
     removed: list[str]
     unchanged: list[str]
     skipped: list[SkippedFile]
+    keywords_stale: bool = False  # the keyword code changed since the build: a build re-indexes keywords
     # the fingerprint of this machine's encoder for the index's model and kind; None when the
     # ONNX path has not been exported here yet (the next build or question exports and checks it)
     encoder_fingerprint: str | None = None
 
     @property
     def up_to_date(self) -> bool:
-        return self.problem is None and not (self.added or self.changed or self.removed)
+        return self.problem is None and not (self.added or self.changed or self.removed or self.keywords_stale)
 
 
 @dataclass
@@ -174,12 +178,25 @@ class _Plan:
     skipped: list[SkippedFile]
 
 
-def pipeline_fingerprint() -> str:
+def pipeline_fingerprint(modules: tuple[str, ...] = PIPELINE_MODULES) -> str:
     """A hash of the code that turns files into passages; passages of another version are not reused."""
     digest = hashlib.sha256()
-    for name in PIPELINE_MODULES:
+    for name in modules:
         digest.update((Path(__file__).parent / f"{name}.py").read_bytes())
     return digest.hexdigest()[:16]
+
+
+def keywords_stale(manifest: dict[str, Any]) -> bool:
+    return manifest.get("keywords") != pipeline_fingerprint(KEYWORD_MODULES)
+
+
+NO_BODY_TEXT = "only headings, no body text to index"
+
+
+def has_body_text(document: Document) -> bool:
+    """Whether the layout finds text below a heading (a file of headings alone yields no passage)."""
+    parts = document.pages or (document.text,)
+    return any(article.blocks for text in parts for article in split_articles(text))
 
 
 def passages_of(document: Document, settings: IndexSettings, first_id: int) -> tuple[int, list[StoredPassage]]:
@@ -231,6 +248,9 @@ def _plan(documents_dir: Path, manifest: dict[str, Any] | None, *, reuse: bool =
             except DocumentReadError as error:
                 skipped.append(SkippedFile(found.source, error.reason, error.sha256))
                 continue
+            if not has_body_text(document):
+                skipped.append(SkippedFile(found.source, NO_BODY_TEXT, document.sha256))
+                continue
             fresh.append(document)
             if indexed.get(found.source, {}).get("sha256") == document.sha256:
                 unchanged.append(found.source)
@@ -271,7 +291,7 @@ def _manifest_problem(
         return f"the chunking settings changed ({changes or 'unknown keys'})"
     if manifest.get("pipeline") != pipeline_fingerprint():
         return (
-            "the code that reads and cuts documents changed (qa/documents, readers, layout, chunking, passage, sparse)"
+            "the code that reads and cuts documents changed (qa/documents, readers, layout, chunking, passage)"
         )
     changes = dependency_changes(manifest.get("dependencies"), index_dependencies(model))
     if changes is not None:
@@ -394,7 +414,12 @@ def build_index(
             skipped_files=tuple(plan.skipped),
             store=str(target) if target is not None else "",
         )
-        if previous is not None and report.up_to_date and skipped_entries == previous.manifest.get("skipped", {}):
+        if (
+            previous is not None
+            and report.up_to_date
+            and skipped_entries == previous.manifest.get("skipped", {})
+            and not keywords_stale(previous.manifest)
+        ):
             counts = previous.manifest["counts"]
             return replace(
                 report,
@@ -518,6 +543,7 @@ def _build(
         "index_type": None,  # set by the store when it publishes
         "settings": settings.to_dict(),
         "pipeline": pipeline_fingerprint(),
+        "keywords": pipeline_fingerprint(KEYWORD_MODULES),
         "dependencies": index_dependencies(encoder.name if encoder is not None else report.model),
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "counts": {"documents": len(entries), "articles": article_count, "passages": passage_count},
@@ -795,6 +821,7 @@ def index_status(
         removed=plan.removed,
         unchanged=plan.unchanged,
         skipped=plan.skipped,
+        keywords_stale=manifest is not None and problem is None and keywords_stale(manifest),
         encoder_fingerprint=fingerprint,
     )
 
@@ -814,8 +841,11 @@ def stale_reason(
     )
     if status.problem is not None:
         return status.problem
-    if not status.up_to_date:
-        return f"documents changed: {', '.join(sorted([*status.added, *status.changed, *status.removed]))}"
+    changed = sorted([*status.added, *status.changed, *status.removed])
+    if changed:
+        return f"documents changed: {', '.join(changed)}"
+    if status.keywords_stale:
+        return "the keyword code changed (qa/sparse, question): the keyword index is rebuilt, the vectors kept"
     if status.encoder_fingerprint is None:
         # A build exports and checks the encoder first; when its fingerprint is the index's,
         # nothing is embedded again.

@@ -19,7 +19,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s*(.*?)\s*#*$")
+# CommonMark: the hashes are followed by white space (or nothing), so "#北京冬奥会#2022年……"
+# (a Weibo hashtag) and "#1" are body text; an optional closing run of hashes follows a space.
+MARKDOWN_HEADING = re.compile(r"^(#{1,6})(?:\s+(.*?))?(?:\s+#+)?\s*$")
 TERMINAL = "。！？!?；;…"
 CLOSERS = "”’」』）)】》\"'"
 CLAUSE_PUNCTUATION = "，,。；;：:！？!?、"
@@ -119,6 +121,7 @@ def _is_section_heading(line: _Line, following: _Line | None) -> bool:
         following is not None
         and len(text) <= MAX_SECTION_HEADING
         and text[0] not in "（(—"
+        and re.search(r"\w", text) is not None  # a symbol line ("■■■", "……") is body text
         and not any(c in text for c in CLAUSE_PUNCTUATION)
         and (len(following.text) > 2 * len(text) or "。" in following.text)
     )

@@ -13,11 +13,12 @@ import numpy as np
 from qa.index import LoadedIndex, load_index
 from qa.passage import StoredPassage
 from qa.sparse import SparseIndex
-from qa.store import LOCAL, StoreLocation, convex_fusion, top_scores
+from qa.store import LOCAL, StoreLocation, convex_fusion, keyword_fusion, top_scores
 from qa.vector_index import search
 
 CANDIDATES = 50  # per retriever, before fusion
 KEYWORD_WEIGHT = 0.5  # hybrid score = w * bm25 / best bm25 + (1 - w) * cosine; see docs/RETRIEVAL.md
+BIGRAM_WEIGHT = 0.25  # keyword score = words / best + w * character bigrams / best; see docs/BENCHMARKS.md
 
 
 class LocalStore:
@@ -45,11 +46,16 @@ class LocalStore:
         return [(int(i), float(s)) for s, i in zip(scores[0], ids[0]) if i >= 0]
 
     def keyword(self, question: str, depth: int) -> list[tuple[int, float]]:
-        return top_scores(self.index.sparse.scores(question), depth)
+        return top_scores(self.keyword_scores(question), depth)
 
     def hybrid(self, question: str, vector: np.ndarray, depth: int) -> list[tuple[int, float]]:
         dense = self.dense(vector, max(depth, CANDIDATES))
-        return convex_fusion(dense, self.index.sparse.scores(question), KEYWORD_WEIGHT)
+        return convex_fusion(dense, self.keyword_scores(question), KEYWORD_WEIGHT)
+
+    def keyword_scores(self, question: str) -> np.ndarray:
+        """Words and character-bigram BM25 of every passage, fused (`qa.sparse` has the why)."""
+        sparse = self.index.sparse
+        return keyword_fusion(sparse.scores(question), sparse.bigram_scores(question), BIGRAM_WEIGHT)
 
     def passages(self, ids: list[int]) -> list[StoredPassage]:
         return [self.index.passages[i] for i in ids]

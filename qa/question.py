@@ -34,6 +34,11 @@ def _to_simplified():
     return opencc.OpenCC("t2s")
 
 
+def to_simplified(text: str) -> str:
+    """Traditional characters to simplified (OpenCC t2s); simplified text comes back unchanged."""
+    return _to_simplified().convert(text)
+
+
 def _printable(text: str) -> str:
     kept = []
     for char in text:
@@ -49,7 +54,7 @@ def prepare_question(question: object) -> PreparedQuestion:
         raise EmptyQuestionError()
     truncated = len(question) > MAX_QUESTION_CHARS
     text = unicodedata.normalize("NFKC", _printable(question[:MAX_QUESTION_CHARS]))
-    text = re.sub(r"\s+", " ", _to_simplified().convert(text)).strip()
+    text = re.sub(r"\s+", " ", to_simplified(text)).strip()
     if not text:
         raise EmptyQuestionError()
     return PreparedQuestion(text, truncated)

@@ -154,6 +154,16 @@ def top_scores(scores: np.ndarray, depth: int) -> list[tuple[int, float]]:
     return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
 
 
+def keyword_fusion(words: np.ndarray, bigrams: np.ndarray, bigram_weight: float) -> np.ndarray:
+    """Words and bigram BM25 scores, each scaled by its best: [0, 2], [0, 4], .5 -> [0, 1.5]."""
+
+    def scaled(scores: np.ndarray) -> np.ndarray:
+        best = float(scores.max()) if len(scores) else 0.0
+        return scores / best if best > 0 else scores
+
+    return scaled(words) + bigram_weight * scaled(bigrams)
+
+
 def convex_fusion(
     dense: list[tuple[int, float]], keyword_scores: np.ndarray, keyword_weight: float
 ) -> list[tuple[int, float]]:

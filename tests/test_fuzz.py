@@ -46,6 +46,13 @@ NEWSPAPER_PIECES = st.sampled_from(
         "\xa0",
         "a",
         "1",
+        "#",
+        "#北京冬奥会#",
+        "#话题",
+        "■",
+        "★★★",
+        "……",
+        "*",
     ]
 )
 TEXT = st.one_of(st.text(max_size=300), st.lists(NEWSPAPER_PIECES, max_size=80).map("".join))
@@ -68,6 +75,22 @@ def test_every_body_line_comes_out_in_a_passage(text):
         if heading and heading.group(2):
             line = heading.group(2)  # a markdown heading becomes a title or a section
         assert compact(line) in body or compact(line) in headings, line
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(TEXT)
+def test_a_page_with_a_line_of_body_text_has_a_passage(text):
+    """Hashtags, symbol lines and "#" without a space are not headings: the page is indexed, not silently empty."""
+    articles = split_articles(text, default_title="doc")
+    titles = compact("".join(a.title for a in articles))
+    body_lines = [
+        line
+        for line in (clean_line(raw) for raw in text.splitlines())
+        if line and not ((heading := MARKDOWN_HEADING.match(line)) and heading.group(2))
+        and compact(line) not in titles  # a unit line ("单位——") is a title
+    ]
+    if body_lines:
+        assert any(article.blocks for article in articles), body_lines
 
 
 @settings(max_examples=150, deadline=None)

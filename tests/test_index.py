@@ -7,8 +7,19 @@ from pathlib import Path
 
 import pytest
 
+from qa.documents import read_document
 from qa.errors import IndexMismatchError, IndexNotFoundError, NoDocumentsError
-from qa.index import FORMAT_VERSION, MANIFEST_FILE, build_index, load_index, stale_reason
+from qa.index import (
+    FORMAT_VERSION,
+    MANIFEST_FILE,
+    NO_BODY_TEXT,
+    IndexSettings,
+    build_index,
+    index_status,
+    load_index,
+    passages_of,
+    stale_reason,
+)
 
 
 def test_build_writes_an_inspectable_index(documents_dir: Path, tmp_path: Path, encoder):
@@ -105,3 +116,29 @@ def test_stale_reason_follows_documents_and_model(documents_dir: Path, tmp_path:
     assert "model" in stale_reason(documents_dir, index_dir, model="other")
     (documents_dir / "new.txt").write_text("新的文档。", encoding="utf-8")
     assert "new.txt" in stale_reason(documents_dir, index_dir, model=encoder.name)
+
+
+def test_a_document_of_headings_alone_is_reported_skipped_and_a_hashtag_line_is_indexed(tmp_path: Path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "weibo.txt").write_text("#北京冬奥会#2022年2月4日，冬奥会在北京开幕。", encoding="utf-8")
+    (folder / "label.md").write_text("## 贵州发布\n", encoding="utf-8")
+    status = index_status(folder, tmp_path / "index", model="fake-bigram")
+    assert status.added == ["weibo.txt"]
+    assert [(s.source, s.reason) for s in status.skipped] == [("label.md", NO_BODY_TEXT)]
+    document = read_document(folder / "weibo.txt", folder)
+    articles, passages = passages_of(document, IndexSettings(), 0)
+    assert (articles, [p.text for p in passages]) == (1, ["#北京冬奥会#2022年2月4日，冬奥会在北京开幕。"])
+
+
+def test_a_change_of_the_keyword_code_reindexes_keywords_and_keeps_the_vectors(
+    documents_dir: Path, tmp_path: Path, encoder
+):
+    index_dir = tmp_path / "index"
+    build_index(documents_dir, index_dir, encoder=encoder)
+    manifest = json.loads((index_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
+    (index_dir / MANIFEST_FILE).write_text(json.dumps({**manifest, "keywords": "older"}), encoding="utf-8")
+    assert "keyword" in stale_reason(documents_dir, index_dir, model=encoder.name, encoder_kind="torch")
+    report = build_index(documents_dir, index_dir, encoder=encoder)
+    assert report.embedded == 0 and report.passages == manifest["counts"]["passages"]
+    assert stale_reason(documents_dir, index_dir, model=encoder.name, encoder_kind="torch") is None

@@ -92,3 +92,45 @@ def test_pages_without_body_text_have_no_blocks(text):
 )
 def test_is_complete(line, complete):
     assert is_complete(line) is complete
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "#北京冬奥会#2022年2月4日，第二十四届冬季奥林匹克运动会在北京开幕。",
+        "#清镇#",
+        "#1 号楼今天交付。",
+        "####### 七个井号不是标题",
+        "#",
+        "##",
+        "■■■",
+        "★ ★ ★",
+        "……",
+        "——",
+    ],
+)
+def test_lines_that_are_not_headings_stay_body_text(line):
+    (article,) = split_articles(f"{line}\n\n正文一句，接着写下去。", default_title="doc")
+    assert article.title == "doc"
+    kept = "".join(b.text for b in article.blocks) + "".join(article.sections)  # a short line may head a section
+    assert line.replace(" ", "") in kept.replace(" ", "")
+
+
+def test_a_one_line_document_is_one_paragraph():
+    (article,) = split_articles("#北京冬奥会#2022年2月4日，冬奥会开幕。", default_title="weibo")
+    assert [b.text for b in article.blocks] == ["#北京冬奥会#2022年2月4日，冬奥会开幕。"]
+
+
+@pytest.mark.parametrize(
+    ("line", "title"),
+    [("# 标题", "标题"), ("## 标题 ##", "标题"), ("### C#", "C#"), ("##\u3000全角空格", "全角空格")],
+)
+def test_markdown_headings_need_white_space_after_the_hashes(line, title):
+    articles = split_articles(f"{line}\n\n正文一句。")
+    assert title in [a.title for a in articles] + [s for a in articles for s in a.sections]
+
+
+@pytest.mark.parametrize("line", ["■■■", "★ ★ ★", "……", "#"])
+def test_a_symbol_line_is_body_text_not_a_section_heading(line):
+    (article,) = split_articles(f"{line}\n\n正文一句，接着写下去。")
+    assert article.sections == [] and line in [b.text for b in article.blocks]

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
+import logging
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from qa.local_store import BIGRAM_WEIGHT
 from qa.retriever import convex_fusion, top_scores
-from qa.sparse import SparseIndex, tokenize
+from qa.sparse import SparseIndex, bigrams, question_bigrams, tokenize
+from qa.store import keyword_fusion
 
 
 def test_tokenize_uses_search_mode_words_without_punctuation_or_function_words():
@@ -51,3 +55,48 @@ def test_convex_fusion_combines_scaled_bm25_with_cosine():
 
 def test_convex_fusion_without_keyword_matches_ranks_by_cosine():
     assert convex_fusion([(3, 0.9), (1, 0.7)], np.zeros(5), 0.5) == [(3, 0.45), (1, 0.35)]
+
+
+def test_traditional_text_is_keyword_indexed_in_simplified_form():
+    assert tokenize("清鎮市規模以上工業企業") == tokenize("清镇市规模以上工业企业")
+    index = SparseIndex.build(["陸特和漢斯雷頓開創了梵語研究。", "凹河村种植樱桃600亩。"])
+    assert list(np.argsort(-index.scores("陆特开创了什么研究"))[:1]) == [0]  # simplified question
+    assert list(np.argsort(-index.scores("凹河村種植櫻桃多少畝"))[:1]) == [1]  # traditional question
+    assert index.idf("汉斯") < index.idf("不存在的词")  # the simplified word is in the vocabulary
+
+
+def test_bigrams_of_chinese_runs_in_simplified_form():
+    assert bigrams("清鎮市 GDP 增長8%") == ["清镇", "镇市", "增长"]
+    assert question_bigrams("潘淑是谁的皇后？", {"皇后"}.__contains__) == ["潘淑", "淑是", "是谁"]  # around 潘淑是
+    assert question_bigrams("清镇市有多少家企业？", {"清镇市", "企业"}.__contains__) == []
+
+
+def test_a_name_the_segmenter_glues_to_the_next_character_is_still_found(tmp_path: Path):
+    texts = ["潘夫人，名潘淑，会稽句章人，孙权的皇后。", "历代皇后多出身名门，史书各有说法。", "吴国的都城在建业。"]
+    index = SparseIndex.build(texts)
+    assert "潘淑" not in tokenize("潘淑是谁的皇后？")  # jieba: 潘淑是
+    words, pairs = index.scores("潘淑是谁的皇后？"), index.bigram_scores("潘淑是谁的皇后？")
+    assert words[0] == words[1]  # by words alone, the first two tie on 皇后
+    fused = keyword_fusion(words, pairs, BIGRAM_WEIGHT)
+    assert fused[0] > max(fused[1:])
+    index.save(tmp_path / "bm25")
+    loaded = SparseIndex.load(tmp_path / "bm25")
+    assert np.allclose(loaded.bigram_scores("潘淑是谁的皇后？"), pairs)
+
+
+def test_keyword_fusion_scales_each_leg_by_its_best():
+    fused = keyword_fusion(np.array([0.0, 2.0]), np.array([4.0, 0.0]), 0.5)
+    assert np.allclose(fused, [0.5, 1.0])
+    assert np.allclose(keyword_fusion(np.zeros(2), np.zeros(2), 0.5), [0.0, 0.0])
+
+
+def test_building_an_index_logs_no_debug_lines_of_bm25s():
+    """`qa build` printed "DEBUG bm25s: Building index from tokens": bm25s sets its logger to DEBUG."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    logging.getLogger().addHandler(handler)
+    try:
+        SparseIndex.build(["清镇市规模以上工业企业数量达118家。"])
+    finally:
+        logging.getLogger().removeHandler(handler)
+    assert "bm25s" not in stream.getvalue() and "Building index" not in stream.getvalue()

@@ -1,0 +1,166 @@
+"""Public question sets in `qa eval`: tiny SQuAD and RGB fixtures of the real shape, the fake encoder.
+
+The real files (../shared/external) are licensed and stay outside the project; the one test
+that reads them takes a small sample and skips when the folder is absent.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from qa import benchmarks, cli
+from qa.benchmarks import RgbInstance, rgb_correct, rgb_documents
+from tests.conftest import ROOT
+
+EXTERNAL = ROOT.parent / "shared" / "external"
+
+SQUAD = {
+    "version": "1.3",
+    "data": [
+        {
+            "id": "1",
+            "title": "梵文",
+            "paragraphs": [
+                {
+                    "id": "1-1",
+                    "context": "在歐洲，梵語的學術研究，由德國學者陸特和漢斯雷頓開創。後來威廉·瓊斯發現印歐語系。",
+                    "qas": [
+                        {
+                            "id": "1-1-1",
+                            "question": "陸特和漢斯雷頓開創了哪一地區對梵語的學術研究？",
+                            "answers": [{"id": "1", "text": "歐洲", "answer_start": 1}],
+                        },
+                        {"id": "1-1-2", "question": "没有答案的问题", "answers": []},
+                    ],
+                },
+                {
+                    "id": "1-2",
+                    "context": "凹河村共种植樱桃600亩，枇杷456亩，李子20亩。果园里的好日子越过越红火。",
+                    "qas": [
+                        {
+                            "id": "1-2-1",
+                            "question": "凹河村种植了多少亩樱桃？",
+                            "answers": [{"text": "600亩", "answer_start": 9}],
+                        }
+                    ],
+                },
+            ],
+        }
+    ],
+}
+
+RGB_LINES = [
+    {
+        "id": 0,
+        "query": "凹河村种植了多少亩樱桃？",
+        "answer": ["600亩"],
+        "positive": ["凹河村共种植樱桃600亩，枇杷456亩。", "凹河村的樱桃有600亩之多。"],
+        "negative": ["清镇市规模以上工业企业数量达118家。", "贵州省2024年将从5月1日起全面入汛。"],
+    },
+    {
+        "id": 1,
+        "query": "贵州省哪天起全面入汛？",
+        "answer": [["5月1日", "五月一日"]],
+        "positive": ["贵州省2024年将从5月1日起全面入汛。"],
+        "negative": ["凹河村共种植樱桃600亩，枇杷456亩。", "红枫湖水质保持在Ⅱ类。"],
+    },
+]
+
+
+@pytest.fixture
+def squad_file(tmp_path: Path) -> Path:
+    path = tmp_path / "tiny_squad.json"
+    path.write_text(json.dumps(SQUAD, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def rgb_file(tmp_path: Path) -> Path:
+    path = tmp_path / "tiny_rgb.json"
+    path.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in RGB_LINES) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def fake_model(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, encoder) -> None:
+    monkeypatch.setenv("QA_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr("qa.index.load_encoder", lambda model=None, kind=None: encoder)
+    monkeypatch.setattr("qa.retriever.load_encoder", lambda model=None, kind=None: encoder)
+    monkeypatch.setattr("qa.retriever._encoders", {})  # the fake stays out of the process-wide encoders
+
+
+def test_formats_are_told_apart(squad_file: Path, rgb_file: Path, tmp_path: Path):
+    seeds = tmp_path / "q.jsonl"
+    seeds.write_text('{"id": "x", "question": "问题", "answers": ["答"]}\n', encoding="utf-8")
+    assert benchmarks.detect_format(squad_file) == benchmarks.SQUAD
+    assert benchmarks.detect_format(rgb_file) == benchmarks.RGB
+    assert benchmarks.detect_format(seeds) == benchmarks.SEEDS
+
+
+def test_squad_paragraphs_become_documents_and_unanswerable_questions_are_left_out(squad_file: Path):
+    dataset = benchmarks.load_squad(squad_file)
+    assert list(dataset.paragraphs) == ["1-1.txt", "1-2.txt"]
+    assert [(q.id, q.answers, q.paragraph) for q in dataset.questions] == [
+        ("1-1-1", ("歐洲",), "1-1.txt"),
+        ("1-2-1", ("600亩",), "1-2.txt"),
+    ]
+
+
+def test_rgb_check_needs_every_element_and_one_of_each_alternatives():
+    assert rgb_correct("贵州省从5月1日起入汛，共600亩", ("600亩", ("5月1日", "五月一日")))
+    assert rgb_correct("五月一日", (("5月1日", "五月一日"),))
+    assert not rgb_correct("共600亩", ("600亩", ("5月1日", "五月一日")))
+    assert rgb_correct("Messi won", ("messi",))  # lower-cased, as RGB does
+
+
+def test_rgb_documents_follow_the_noise_ratio():
+    instance = RgbInstance("0", "q", ("a",), ("p1", "p2", "p3", "p4", "p5"), ("n1", "n2", "n3", "n4"))
+    assert rgb_documents(instance, 0.0) == ["p1", "p2", "p3", "p4", "p5"]
+    assert rgb_documents(instance, 0.4) == ["p1", "p2", "p3", "n1", "n2"]
+    assert rgb_documents(instance, 0.8) == ["p1", "n1", "n2", "n3", "n4"]
+    short = RgbInstance("1", "q", ("a",), ("p1",), ("n1", "n2", "n3", "n4", "n5", "n6"))
+    assert rgb_documents(short, 0.2) == ["p1", "n1", "n2", "n3", "n4"]  # too few positives: more negatives
+
+
+def test_rejection_pool_leaves_out_passages_that_are_another_instances_positive(rgb_file: Path):
+    pool = benchmarks.rejection_passages(benchmarks.load_rgb(rgb_file))
+    assert pool == ["清镇市规模以上工业企业数量达118家。", "红枫湖水质保持在Ⅱ类。"]
+
+
+def test_sample_spreads_over_the_list():
+    assert benchmarks.sample(list(range(10)), 3) == [0, 3, 6]
+    assert benchmarks.sample([1, 2], None) == [1, 2]
+
+
+def test_cli_eval_of_a_squad_file_with_traditional_documents(squad_file: Path, capsys, fake_model, tmp_path: Path):
+    assert cli.main(["eval", "--questions", str(squad_file), "--mode", "bm25", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["questions"], report["paragraphs"]) == (2, 2)
+    assert report["hit_at_1"] == 1.0 and report["src_at_1"] == 1.0
+    corpora = list((tmp_path / "cache" / "benchmarks").iterdir())
+    assert len(corpora) == 1 and (corpora[0] / "1-1.txt").read_text(encoding="utf-8").startswith("在歐洲")
+    assert cli.main(["eval", "--questions", str(squad_file), "--mode", "bm25"]) == 0  # the cached corpus again
+    out = capsys.readouterr().out
+    assert "| hit@1 | 1.000 |" in out and "| src@1 | 1.000 |" in out
+    assert list((tmp_path / "cache" / "benchmarks").iterdir()) == corpora
+
+
+def test_cli_eval_of_an_rgb_file_prints_rejection_and_accuracy_per_noise_ratio(rgb_file: Path, capsys, fake_model):
+    assert cli.main(["eval", "--questions", str(rgb_file), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["instances"] == 2 and report["rejection_passages"] == 2
+    assert list(report["accuracy"]) == ["0", "0.2", "0.4", "0.6", "0.8"]
+    assert report["accuracy"]["0"] == 1.0  # the positives alone: both answers hold their elements
+    assert 0.0 <= report["rejection"] <= 1.0
+
+
+@pytest.mark.skipif(not EXTERNAL.is_dir(), reason="../shared/external (public sets, licensed) is absent")
+def test_the_real_files_are_read():
+    drcd = benchmarks.load_squad(EXTERNAL / "drcd" / "DRCD_dev.json")
+    assert len(drcd.paragraphs) == 1000 and len(drcd.questions) > 3000
+    rgb = benchmarks.load_rgb(EXTERNAL / "rgb" / "zh_refine.dev.json")
+    assert len(rgb) == 150 and all(instance.answer and instance.positive for instance in rgb)
+    assert benchmarks.detect_format(EXTERNAL / "cmrc2018" / "cmrc2018_trial.json") == benchmarks.SQUAD
