@@ -178,9 +178,9 @@ def main() -> int:
             for limit in (flat_limit, 0) if size <= flat_limit else (flat_limit,):
                 retriever, index_type, seconds = measure.scaled_retriever(base, encoder, vectors, size_sparse, limit)
                 lat = measure.latency(retriever, texts, args.rounds)
-                recall = measure.recall_at_10(retriever._index.vectors, vectors, query_vectors)
-                one = measure.faiss_threads(retriever._index.vectors, query_vectors[:1], 1)
-                two = measure.faiss_threads(retriever._index.vectors, query_vectors[:1], 2)
+                recall = measure.recall_at_10(retriever.store.index.vectors, vectors, query_vectors)
+                one = measure.faiss_threads(retriever.store.index.vectors, query_vectors[:1], 1)
+                two = measure.faiss_threads(retriever.store.index.vectors, query_vectors[:1], 2)
                 row(
                     size,
                     "synthetic",
