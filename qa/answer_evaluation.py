@@ -11,14 +11,12 @@ do not answer (`answers` empty): the refusal rate (`found` False), overall and b
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.answer import Answer, answer
-from qa.errors import QAError
-from qa.evaluation import is_hit
+from qa.evaluation import is_hit, read_json_lines
 from qa.retriever import Retriever
 
 UNKNOWN_KIND = "unanswerable"
@@ -110,18 +108,8 @@ class AnswerReport:
 
 def load_answer_items(path: Path) -> list[AnswerItem]:
     """Every single-turn question of a question file, answerable or not."""
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as error:
-        raise QAError(f"无法读取问题文件 {path}：{error.strerror} (Cannot read question file {path})") from error
     items = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except ValueError as error:
-            raise QAError(f"{path}:{number}: not a JSON object ({error})") from error
+    for number, item in read_json_lines(path):
         if not isinstance(item, dict) or not item.get("question"):
             continue
         answers = tuple(str(a) for a in item.get("answers") or ())

@@ -38,7 +38,7 @@ import numpy as np
 from qa.answer import answer
 from qa.distractors import cache_root
 from qa.errors import QAError
-from qa.evaluation import MRR_DEPTH, compact, is_hit
+from qa.evaluation import MRR_DEPTH, compact, is_hit, read_json_lines
 from qa.index import VECTORS_FILE, LoadedIndex, load_index
 from qa.local_store import LocalStore
 from qa.retriever import DEFAULT_MODE, Retriever, check_encoder, shared_encoder
@@ -167,7 +167,7 @@ def load_squad(path: Path) -> SquadSet:
     """Paragraphs and questions of a SQuAD-style file; questions without an answer span are left out."""
     data = _read_json(path)
     if not isinstance(data, dict) or not isinstance(data.get("data"), list):
-        raise QAError(f"{path}: not a SQuAD-style JSON file (no \"data\" list)")
+        raise QAError(f'{path}: not a SQuAD-style JSON file (no "data" list)')
     paragraphs: dict[str, str] = {}
     questions: list[SquadQuestion] = []
     for article_number, article in enumerate(data["data"]):
@@ -187,17 +187,7 @@ def load_squad(path: Path) -> SquadSet:
 def load_rgb(path: Path) -> list[RgbInstance]:
     """Instances of an RGB file (JSON lines); nested positives (zh_int) are flattened."""
     instances = []
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as error:
-        raise QAError(f"无法读取问题文件 {path}：{error.strerror} (Cannot read question file {path})") from error
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except ValueError as error:
-            raise QAError(f"{path}:{number}: not a JSON object ({error})") from error
+    for number, item in read_json_lines(path):
         answers = tuple(tuple(a) if isinstance(a, list) else a for a in item.get("answer", []))
         instances.append(
             RgbInstance(
@@ -368,7 +358,9 @@ def run_rgb(
     for instance in instances:
         result = answer(instance.query, k=ANSWER_K, retriever=retriever)
         if result.found:
-            rejection_misses.append(BenchmarkMiss(instance.id, instance.query, "not in the documents", result.text[:120]))
+            rejection_misses.append(
+                BenchmarkMiss(instance.id, instance.query, "not in the documents", result.text[:120])
+            )
         else:
             rejected += 1
     accuracy: dict[str, float] = {}
@@ -402,8 +394,10 @@ def format_report(report: SquadReport | RgbReport, shown: int = SHOWN_MISSES) ->
     lines = [f"## {report.name}", "", "| measure | value |", "|---|---|"]
     lines += [f"| {name} | {value} |" for name, value in report.rows()]
     if isinstance(report, SquadReport):
-        groups = {"retrieval misses (no gold span first)": report.retrieval_misses,
-                  "answers without a gold span": report.answer_misses}
+        groups = {
+            "retrieval misses (no gold span first)": report.retrieval_misses,
+            "answers without a gold span": report.answer_misses,
+        }
     else:
         groups = {"not rejected over the negatives": report.rejection_misses}
         groups |= {f"wrong at noise {ratio}": misses for ratio, misses in report.noise_misses.items()}

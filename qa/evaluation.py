@@ -13,6 +13,7 @@ import json
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from qa.cache import cache_root
 from qa.distractors import corpus_with_distractors
@@ -74,20 +75,27 @@ def is_hit(text: str, answers: tuple[str, ...]) -> bool:
     return any(compact(answer) in flat for answer in answers)
 
 
-def load_questions(path: Path) -> list[EvalQuestion]:
-    """The answerable single-turn questions of a question file."""
+def read_json_lines(path: Path) -> list[tuple[int, Any]]:
+    """(line number, value) of each non-blank line of a JSON-lines file; one-line QAError when unreadable."""
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except OSError as error:
         raise QAError(f"无法读取问题文件 {path}：{error.strerror} (Cannot read question file {path})") from error
-    questions = []
+    items = []
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
-            item = json.loads(line)
+            items.append((number, json.loads(line)))
         except ValueError as error:
             raise QAError(f"{path}:{number}: not a JSON object ({error})") from error
+    return items
+
+
+def load_questions(path: Path) -> list[EvalQuestion]:
+    """The answerable single-turn questions of a question file."""
+    questions = []
+    for number, item in read_json_lines(path):
         if item.get("question") and item.get("answers"):
             questions.append(EvalQuestion(str(item.get("id", number)), item["question"], tuple(item["answers"])))
     return questions
