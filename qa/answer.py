@@ -39,7 +39,7 @@ from qa.answerability import (
 from qa.followup import resolve_followup
 from qa.generation import GenerationConfig, generate_answer
 from qa.passage import Passage, StoredPassage
-from qa.question import prepare_question
+from qa.question import prepare_question, to_simplified
 from qa.retriever import LiveRetriever, Retrieval, Retriever, live_retriever
 from qa.sentences import split_sentences
 from qa.sparse import QUESTION_WORDS, SparseIndex, content_words, tokenize
@@ -187,11 +187,20 @@ def _words_of(text: str) -> tuple[frozenset[str], str]:
     return frozenset(tokenize(text)), "".join(unicodedata.normalize("NFKC", text).split()).lower()
 
 
+@lru_cache(maxsize=65536)
+def _simplified(sentence: str) -> str:
+    return to_simplified(sentence)
+
+
 def answer_type_match(question: str, sentence: str) -> float:
-    """1.0 when the sentence holds what the question asks for, 0.0 when it does not, 0.5 if unknown."""
+    """1.0 when the sentence holds what the question asks for, 0.0 when it does not, 0.5 if unknown.
+
+    The patterns are written in simplified characters (个, 万, 亿, 县); a sentence of a
+    traditional document is read in simplified form.
+    """
     for asks, holds in ANSWER_TYPES:
         if asks.search(question):
-            return 1.0 if holds.search(sentence) else 0.0
+            return 1.0 if holds.search(_simplified(sentence)) else 0.0
     return 0.5
 
 

@@ -81,3 +81,10 @@ def test_answer_type_match(question, sentence, match):
 
 def test_split_sentences_keeps_closing_quotes():
     assert split_sentences("他说：“好。”然后走了。\n第二段") == ["他说：“好。”", "然后走了。", "第二段"]
+
+
+def test_a_traditional_sentence_holds_the_quantity_a_question_asks_for():
+    from qa.answer import answer_type_match
+
+    assert answer_type_match("为什么能提前完成？", "由於訂單充足，工廠提前完成任務。") == 1.0  # 由於 is 由于
+    assert answer_type_match("在哪个地方？", "位於清鎮縣") == 1.0  # 鎮, 縣 are 镇, 县
