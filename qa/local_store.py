@@ -13,11 +13,18 @@ import numpy as np
 from qa.index import LoadedIndex, load_index
 from qa.passage import StoredPassage
 from qa.sparse import SparseIndex
-from qa.store import LOCAL, StoreLocation, convex_fusion, keyword_fusion, top_scores
+from qa.store import (
+    CANDIDATES,
+    KEYWORD_WEIGHT,
+    LOCAL,
+    Hybrid,
+    StoreLocation,
+    convex_fusion,
+    keyword_fusion,
+    top_scores,
+)
 from qa.vector_index import search
 
-CANDIDATES = 50  # per retriever, before fusion
-KEYWORD_WEIGHT = 0.5  # hybrid score = w * bm25 / best bm25 + (1 - w) * cosine; see docs/RETRIEVAL.md
 BIGRAM_WEIGHT = 0.25  # keyword score = words / best + w * character bigrams / best; see docs/BENCHMARKS.md
 
 
@@ -48,9 +55,10 @@ class LocalStore:
     def keyword(self, question: str, depth: int) -> list[tuple[int, float]]:
         return top_scores(self.keyword_scores(question), depth)
 
-    def hybrid(self, question: str, vector: np.ndarray, depth: int) -> list[tuple[int, float]]:
+    def hybrid(self, question: str, vector: np.ndarray, depth: int) -> Hybrid:
         dense = self.dense(vector, max(depth, CANDIDATES))
-        return convex_fusion(dense, self.keyword_scores(question), KEYWORD_WEIGHT)
+        scores = self.keyword_scores(question)
+        return Hybrid(convex_fusion(dense, scores, KEYWORD_WEIGHT), dense, top_scores(scores, CANDIDATES))
 
     def keyword_scores(self, question: str) -> np.ndarray:
         """Words and character-bigram BM25 of every passage, fused (`qa.sparse` has the why)."""

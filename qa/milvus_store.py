@@ -41,7 +41,7 @@ import numpy as np
 from qa.errors import IndexMismatchError, IndexNotFoundError, StoreUnavailableError
 from qa.passage import StoredPassage
 from qa.sparse import tokenize
-from qa.store import MILVUS_LITE_SUFFIX, StoreLocation, fuse_lists
+from qa.store import CANDIDATES, KEYWORD_WEIGHT, MILVUS_LITE_SUFFIX, Hybrid, StoreLocation, fuse_lists
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +50,6 @@ PUBLISHED = "published"
 MANIFEST_CHUNK = 15_000  # characters of manifest JSON a meta row: at most 60,000 bytes of UTF-8 (VARCHAR: 65,535)
 TEXT_LIMIT = 65_535
 NAME_LIMIT = 2_048
-CANDIDATES = 50  # per search, before fusion (as the local store)
-KEYWORD_WEIGHT = 0.5  # the local convex combination's weight, for FUSION = "convex" and "weighted"
 FUSIONS = ("convex", "rrf", "weighted")
 FUSION = os.environ.get("QA_MILVUS_FUSION", "convex")  # measured in docs/SCALE.md
 ANALYZERS = ("words", "jieba")
@@ -231,13 +229,13 @@ class MilvusStore:
             return []
         return [(i, score) for i, score in self._search([query], "sparse", depth) if score > 0]
 
-    def hybrid(self, question: str, vector: np.ndarray, depth: int) -> list[tuple[int, float]]:
+    def hybrid(self, question: str, vector: np.ndarray, depth: int) -> Hybrid:
         depth = max(depth, CANDIDATES)
         query = self._keyword_query(question)
         if FUSION == "convex" or not query.strip():
             dense = self.dense(vector, depth)
             keyword = self.keyword(question, depth) if query.strip() else []
-            return fuse_lists(dense, keyword, KEYWORD_WEIGHT)
+            return Hybrid(fuse_lists(dense, keyword, KEYWORD_WEIGHT), dense, keyword)
         pymilvus = _pymilvus()
         requests = [
             pymilvus.AnnSearchRequest(
@@ -255,7 +253,7 @@ class MilvusStore:
             else pymilvus.WeightedRanker(1 - KEYWORD_WEIGHT, KEYWORD_WEIGHT)
         )
         hits = self._client.hybrid_search(self.collection, requests, ranker, limit=depth, output_fields=[])
-        return [(int(hit["id"]), float(hit["distance"])) for hit in hits[0]]
+        return Hybrid([(int(hit["id"]), float(hit["distance"])) for hit in hits[0]], None, None)
 
     def passages(self, ids: list[int]) -> list[StoredPassage]:
         if not ids:

@@ -19,11 +19,13 @@ import numpy as np
 from qa.embedding import TORCH, Encoder, fingerprint_of, load_encoder
 from qa.errors import IndexMismatchError, InvalidKError, InvalidModeError
 from qa.index import MANIFEST_FILE, LoadedIndex, encoder_changed
-from qa.local_store import CANDIDATES, KEYWORD_WEIGHT, LocalStore
+from qa.local_store import LocalStore
 from qa.normalize import CorpusTerms, NormalizedQuestion, normalize_question
 from qa.passage import Passage, StoredPassage
 from qa.question import prepare_question
 from qa.store import (
+    CANDIDATES,
+    KEYWORD_WEIGHT,
     LOCAL,
     PassageStore,
     StoreLocation,
@@ -170,14 +172,16 @@ class Retriever:
         if k == 0:
             return Retrieval([], [], [], [], None)
         vector = self._encoder.encode([question])[0] if mode != "bm25" else None
-        dense = self._store.dense(vector, max(k, CANDIDATES)) if vector is not None else []
-        keyword = self._store.keyword(question, CANDIDATES) if mode != "dense" else []
-        if mode == "dense":
-            ranked = dense
-        elif mode == "bm25":
-            ranked = keyword
+        if mode == "hybrid":  # the store's fusion hands back the lists it searched: no second search
+            hybrid = self._store.hybrid(question, vector, k)
+            ranked = hybrid.ranked
+            dense = hybrid.dense if hybrid.dense is not None else self._store.dense(vector, max(k, CANDIDATES))
+            keyword = hybrid.keyword if hybrid.keyword is not None else self._store.keyword(question, CANDIDATES)
+            keyword = keyword[:CANDIDATES]
         else:
-            ranked = self._store.hybrid(question, vector, k)
+            dense = self._store.dense(vector, max(k, CANDIDATES)) if mode == "dense" else []
+            keyword = self._store.keyword(question, CANDIDATES) if mode == "bm25" else []
+            ranked = dense if mode == "dense" else keyword
         ranked = ranked[:k]
         cosine = dict(dense)
         dense_rank = {i: rank for rank, (i, _) in enumerate(dense, 1)}

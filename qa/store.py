@@ -85,6 +85,19 @@ def chosen_store(store: str | None, index_dir: Path | None) -> tuple[Path | None
     return index_dir, location
 
 
+CANDIDATES = 50  # per search, before fusion
+KEYWORD_WEIGHT = 0.5  # hybrid score = w * bm25 / best bm25 + (1 - w) * cosine; see docs/RETRIEVAL.md
+
+
+@dataclass(frozen=True)
+class Hybrid:
+    """A hybrid search: the fused ranking and the candidate lists it was fused from."""
+
+    ranked: list[tuple[int, float]]  # (passage_id, fused score), best first
+    dense: list[tuple[int, float]] | None  # (passage_id, cosine), best first; None when fused on a server
+    keyword: list[tuple[int, float]] | None  # (passage_id, BM25), best first; None when fused on a server
+
+
 @runtime_checkable
 class PassageStore(Protocol):
     """One published build of an index, for searching. Safe to share between threads."""
@@ -105,8 +118,9 @@ class PassageStore(Protocol):
         """(passage_id, BM25 score) of the `depth` best keyword matches with a positive score."""
         ...
 
-    def hybrid(self, question: str, vector: np.ndarray, depth: int) -> list[tuple[int, float]]:
-        """Dense and keyword results fused, best first (at least `depth` when that many exist)."""
+    def hybrid(self, question: str, vector: np.ndarray, depth: int) -> Hybrid:
+        """Dense and keyword results fused, best first (at least `depth` when that many exist), with the
+        candidate lists the fusion read, so that a caller needs no second search for them."""
         ...
 
     def passages(self, ids: list[int]) -> list[StoredPassage]:
