@@ -93,10 +93,6 @@ class ExportCheck:
     tried: tuple[RecipeCheck, ...] = ()
     versions: dict[str, str] = field(default_factory=dict)
 
-    @property
-    def int8(self) -> bool:
-        return self.recipe != FLOAT_RECIPE
-
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "export_version": EXPORT_VERSION}
 
@@ -170,14 +166,10 @@ def ensure_export(model_path: str | Path) -> tuple[Path, ExportCheck]:
     return export(str(model_path), folder)
 
 
-def cosines(vectors: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    return (vectors * reference).sum(axis=1)
-
-
 def check_graph(graph_file: Path, tokenizer_file: Path, reference: np.ndarray, tokens: int) -> tuple[float, float]:
     """(min, mean) cosine of the graph's probe vectors to the reference, run as queries run it."""
     graph = OnnxGraph(graph_file, tokenizer_file, max_tokens=tokens)
-    found = cosines(graph.encode(list(PROBE_TEXTS)), reference)
+    found = (graph.encode(list(PROBE_TEXTS)) * reference).sum(axis=1)
     return float(found.min()), float(found.mean())
 
 
