@@ -19,6 +19,7 @@ import argparse
 import statistics
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -107,7 +108,7 @@ def scale(folder: Path, passages: int, repeats: int) -> None:
     by_source: dict[str, list[int]] = {}
     for row, passage in enumerate(stored):
         by_source.setdefault(f"{passage.source}#{row // len(seed.passages)}", []).append(row)
-    manifest = {**seed.manifest, "counts": {**seed.manifest["counts"], "passages": passages}}
+    manifest = replace(seed.manifest, counts=replace(seed.manifest.counts, passages=passages))
     print(f"{passages} passages ({len(by_source)} synthetic documents), dimension {real.shape[1]}")
 
     from qa.index import LocalWriter

@@ -19,7 +19,7 @@ from qa.cache import cache_root
 from qa.distractors import corpus_with_distractors
 from qa.embedding import default_kind
 from qa.errors import QAError
-from qa.index import IndexSettings, build_index, stale_reason
+from qa.index import IndexSettings, build_index, index_status
 from qa.retriever import Retriever
 
 HIT_AT = (1, 3, 5)
@@ -136,6 +136,6 @@ def evaluation_index(
     kind = default_kind()
     key = json.dumps([str(Path(corpus).resolve()), model, kind, settings.to_dict()], sort_keys=True)
     index_dir = cache_root() / "eval-indexes" / hashlib.sha256(key.encode()).hexdigest()[:16]
-    if stale_reason(corpus, index_dir, model=model, encoder_kind=kind, settings=settings) is not None:
+    if index_status(corpus, index_dir, model=model, encoder_kind=kind, settings=settings).stale_reason is not None:
         build_index(corpus, index_dir, model=model, encoder_kind=kind, settings=settings, show_progress=show_progress)
     return index_dir

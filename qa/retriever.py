@@ -16,9 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.embedding import TORCH, Encoder, fingerprint_of, load_encoder
+from qa.embedding import Encoder, fingerprint_of, load_encoder
 from qa.errors import IndexMismatchError, InvalidKError, InvalidModeError
-from qa.index import MANIFEST_FILE, LoadedIndex, encoder_changed
+from qa.index import encoder_changed
+from qa.index_format import LoadedIndex, manifest_stamp
 from qa.local_store import LocalStore
 from qa.normalize import CorpusTerms, NormalizedQuestion, normalize_question
 from qa.passage import Passage, StoredPassage
@@ -109,8 +110,7 @@ class Retriever:
         """
         expected = encoder.name if encoder is not None else None
         opened = open_store(_location(index_dir, store), expected_model=expected)
-        manifest = opened.manifest
-        encoder = encoder or load_encoder(manifest["model"], manifest.get("encoder", TORCH))
+        encoder = encoder or load_encoder(opened.manifest.model, opened.manifest.encoder)
         return cls(check_encoder(opened, encoder), encoder, mode)
 
     @property
@@ -129,14 +129,13 @@ class Retriever:
     @property
     def info(self) -> IndexInfo:
         manifest = self._store.manifest
-        counts = manifest.get("counts", {})
         return IndexInfo(
             index_dir=str(self._store.location),
-            model=manifest.get("model", ""),
-            documents=counts.get("documents", 0),
-            articles=counts.get("articles", 0),
-            passages=counts.get("passages", 0),
-            built_at=manifest.get("built_at", ""),
+            model=manifest.model,
+            documents=manifest.counts.documents,
+            articles=manifest.counts.articles,
+            passages=manifest.counts.passages,
+            built_at=manifest.built_at,
         )
 
     @property
@@ -222,7 +221,7 @@ class Retrieval:
 
 def check_encoder(store: PassageStore, encoder: Encoder) -> PassageStore:
     """The store, when the encoder embeds questions as its passages were. Raises IndexMismatchError."""
-    built_with = store.manifest.get("encoder_fingerprint")
+    built_with = store.manifest.encoder_fingerprint
     if built_with != fingerprint_of(encoder):
         raise IndexMismatchError(store.location, encoder_changed(built_with, fingerprint_of(encoder)))
     return store
@@ -284,11 +283,7 @@ class LiveRetriever:
             from qa.milvus_store import published_key
 
             return published_key(self.location)
-        try:
-            stat = (self.index_dir / MANIFEST_FILE).stat()
-        except FileNotFoundError:
-            return (0, 0)
-        return (stat.st_ino, stat.st_mtime_ns)
+        return manifest_stamp(self.index_dir) or (0, 0)
 
     def current(self) -> Retriever:
         """The retriever of the build published now. Raises QAError subclasses."""
@@ -296,7 +291,7 @@ class LiveRetriever:
         with self._lock:
             if self._retriever is None or self._key != key:
                 store = open_store(self.location)
-                encoder = shared_encoder(store.manifest["model"], store.manifest.get("encoder", TORCH))
+                encoder = shared_encoder(store.manifest.model, store.manifest.encoder)
                 self._retriever = Retriever(check_encoder(store, encoder), encoder)
                 self._key = key
             return self._retriever

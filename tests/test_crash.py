@@ -47,7 +47,7 @@ def test_sigkill_mid_build_keeps_the_previous_index_and_the_next_build_finishes(
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL
-    assert load_index(index_dir).manifest["counts"]["documents"] == 2
+    assert load_index(index_dir).manifest.counts.documents == 2
     assert answers(Retriever.load(index_dir, encoder=encoder)) == before
     report = build_index(documents_dir, index_dir, encoder=encoder)  # the lock died with the process
     assert (report.changed, report.unchanged) == (1, 1)

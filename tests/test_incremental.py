@@ -138,7 +138,7 @@ def test_an_index_retired_by_a_build_killed_mid_swap_is_put_back(documents_dir: 
     build_index(documents_dir, tmp_path / "index", encoder=encoder)
     (tmp_path / "index").rename(tmp_path / ".index.retired-1-2")
     report = build_index(documents_dir, tmp_path / "index", encoder=encoder)
-    assert report.up_to_date and load_index(tmp_path / "index").manifest["counts"]["documents"] == 2
+    assert report.up_to_date and load_index(tmp_path / "index").manifest.counts.documents == 2
 
 
 def test_status_lists_differences_without_changing_anything(documents_dir: Path, tmp_path: Path, encoder, capsys):

@@ -72,9 +72,9 @@ def distractor_retriever(tmp_path_factory: pytest.TempPathFactory) -> Retriever:
     retriever = Retriever.load(index_dir)
     manifest = retriever.store.manifest
     # 1,002 files: the two pages and 1,000 articles, of which the few that are a title alone are skipped
-    assert manifest["counts"]["documents"] + len(manifest["skipped"]) == 1002
-    assert manifest["counts"]["documents"] >= 990
-    assert all(entry["reason"] == "only headings, no body text to index" for entry in manifest["skipped"].values())
+    assert manifest.counts.documents + len(manifest.skipped) == 1002
+    assert manifest.counts.documents >= 990
+    assert all(entry["reason"] == "only headings, no body text to index" for entry in manifest.skipped.values())
     return retriever
 
 

@@ -72,7 +72,7 @@ def test_a_built_store_answers_with_cited_passages(documents_dir: Path, where: d
     assert "樱桃600亩" in best.text
     assert best.citation == "《凹河村——果园里的好日子》 · page.txt"
     assert retriever.info.passages == report.passages == len(retriever.passages)
-    assert retriever.store.manifest["documents"].keys() == {"page.txt", "sub/note.md"}
+    assert retriever.store.manifest.documents.keys() == {"page.txt", "sub/note.md"}
 
 
 def test_passages_come_back_in_the_order_asked(documents_dir: Path, where: dict, encoder):
@@ -172,7 +172,7 @@ def test_status_tells_what_the_store_holds(documents_dir: Path, where: dict, enc
     build(documents_dir, where, encoder)
     shutil.copy(documents_dir / "page.txt", documents_dir / "copy.txt")
     status = index_status(documents_dir, where["index_dir"], model=encoder.name, store=where["store"])
-    assert status.manifest["counts"]["documents"] == 2
+    assert status.manifest.counts.documents == 2
     assert (status.added, status.problem) == (["copy.txt"], None)
 
 

@@ -36,11 +36,11 @@ def test_watch_builds_then_follows_additions_and_deletions(documents_dir: Path, 
         (documents_dir / "new.txt").write_text("新增文档：暗流镇排查农村自建房5511栋。", encoding="utf-8")
         assert wait_for(lambda: len(reports) == 2)
         assert (reports[1].added, reports[1].unchanged) == (1, 2)
-        assert "new.txt" in read_manifest(index_dir)["documents"]
+        assert "new.txt" in read_manifest(index_dir).documents
         (documents_dir / "page.txt").unlink()
         assert wait_for(lambda: len(reports) == 3)
         assert (reports[2].removed, reports[2].unchanged) == (1, 2)
-        assert "page.txt" not in read_manifest(index_dir)["documents"]
+        assert "page.txt" not in read_manifest(index_dir).documents
     finally:
         stop.set()
         thread.join(timeout=10)

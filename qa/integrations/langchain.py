@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qa.embedding import TORCH, Encoder, configured_model
-from qa.index import read_manifest
+from qa.embedding import Encoder, configured_model
+from qa.index_format import read_manifest
 from qa.passage import Passage
 from qa.retriever import LiveRetriever, Retriever, live_retriever, shared_encoder
 
@@ -88,7 +88,7 @@ class QAEmbeddings(Embeddings):
     @classmethod
     def from_index(cls, index_dir: str | Path) -> QAEmbeddings:
         manifest = read_manifest(Path(index_dir))
-        return cls(manifest["model"], manifest.get("encoder", TORCH))
+        return cls(manifest.model, manifest.encoder)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
