@@ -84,7 +84,7 @@ class RememberingEncoder:
 
     def __init__(self, encoder) -> None:
         self.encoder, self.name, self.dimension = encoder, encoder.name, encoder.dimension
-        self.kind = getattr(encoder, "kind", "torch")
+        self.kind = encoder.kind
         self._vectors: dict[str, np.ndarray] = {}
 
     def encode(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.answer import answer
-from qa.distractors import cache_root
+from qa.cache import cache_root
 from qa.errors import QAError
 from qa.evaluation import MRR_DEPTH, compact, is_hit, read_json_lines
 from qa.index_format import VECTORS_FILE, LoadedIndex, load_index

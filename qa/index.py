@@ -34,7 +34,6 @@ from qa.embedding import (
     configured_model,
     default_kind,
     fingerprint_of,
-    kind_of,
     known_fingerprint,
     load_encoder,
 )
@@ -392,7 +391,7 @@ def build_index(
     documents_dir, index_dir = Path(documents_dir), Path(index_dir)
     target = _target(store)
     model_name = encoder.name if encoder is not None else (model or configured_model())
-    kind = kind_of(encoder) if encoder is not None else (encoder_kind or default_kind())
+    kind = encoder.kind if encoder is not None else (encoder_kind or default_kind())
     with index_lock(_lock_dir(target, index_dir), wait=lock_wait):
         if target is None:
             clean_leftovers(index_dir, MANIFEST_FILE)
@@ -565,7 +564,7 @@ def _build(
         earlier = previous.manifest
         model, fingerprint, check = earlier.model, earlier.encoder_fingerprint, earlier.encoder_check
     else:
-        model, kind, fingerprint, check = encoder.name, kind_of(encoder), fingerprint_of(encoder), encoder_check(encoder)
+        model, kind, fingerprint, check = encoder.name, encoder.kind, fingerprint_of(encoder), encoder_check(encoder)
     writer.publish(
         Manifest(
             model=model,

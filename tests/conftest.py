@@ -43,6 +43,7 @@ class BigramEncoder:
     """Character-bigram hashing: texts sharing bigrams get similar vectors. No model needed."""
 
     name = "fake-bigram"
+    kind = "torch"
     dimension = 256
 
     def encode(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:

@@ -62,7 +62,7 @@ def test_a_failed_build_leaves_the_previous_index_intact(documents_dir: Path, tm
     before = (index_dir / "passages.jsonl").read_bytes()
 
     class Broken:
-        name, dimension = "fake-bigram", 256
+        name, kind, dimension = "fake-bigram", "torch", 256
 
         def encode(self, texts, *, show_progress=False):
             raise RuntimeError("killed mid-build")
