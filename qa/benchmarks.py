@@ -40,8 +40,9 @@ from qa.cache import cache_root
 from qa.errors import QAError
 from qa.evaluation import MRR_DEPTH, compact, is_hit, read_json_lines
 from qa.index_format import VECTORS_FILE, LoadedIndex, load_index
+from qa.live import shared_encoder
 from qa.local_store import LocalStore
-from qa.retriever import DEFAULT_MODE, Retriever, check_encoder, shared_encoder
+from qa.retriever import DEFAULT_MODE, Retriever, check_encoder
 from qa.sparse import SparseIndex
 from qa.vector_index import make_vector_index
 

@@ -12,7 +12,8 @@ import pytest
 
 from qa.errors import IndexLockedError
 from qa.index import build_index, load_index
-from qa.retriever import LiveRetriever, Retriever
+from qa.live import LiveRetriever
+from qa.retriever import Retriever
 from tests.conftest import ROOT
 
 QUESTION = "凹河村种植樱桃多少亩"
@@ -56,12 +57,10 @@ def test_sigkill_mid_build_keeps_the_previous_index_and_the_next_build_finishes(
 
 
 def test_a_question_asked_during_a_rebuild_is_answered_from_the_old_index(
-    documents_dir: Path, tmp_path: Path, encoder, monkeypatch
+    documents_dir: Path, tmp_path: Path, encoder, fake_model
 ):
     index_dir = tmp_path / "index"
     build_index(documents_dir, index_dir, encoder=encoder)
-    monkeypatch.setattr("qa.retriever.load_encoder", lambda *args, **kwargs: encoder)
-    monkeypatch.setattr("qa.retriever._encoders", {})  # keep the process-wide model cache clean for other tests
     live = LiveRetriever(index_dir)
     assert "600亩" in live.retrieve(QUESTION, k=1)[0].text
     (documents_dir / "page.txt").write_text("## 凹河村\n\n凹河村改种樱桃900亩。\n", encoding="utf-8")

@@ -176,9 +176,8 @@ def test_cli_build_prints_the_summary_and_full_rebuilds(documents_dir: Path, tmp
     assert "full rebuild: asked for (--full)" in out and f"{encoder.embedded // 2} passages embedded" in out
 
 
-def test_cli_second_builder_exits_1_with_one_line(documents_dir: Path, tmp_path: Path, capsys, monkeypatch):
+def test_cli_second_builder_exits_1_with_one_line(documents_dir: Path, tmp_path: Path, capsys, monkeypatch, fake_model):
     monkeypatch.setattr("qa.lock.LOCK_WAIT", 0.2)
-    monkeypatch.setattr("qa.index.load_encoder", lambda *args, **kwargs: BigramEncoder())
     with index_lock(tmp_path / "i"):
         assert cli.main(["build", "--documents", str(documents_dir), "--index", str(tmp_path / "i")]) == 1
     err = capsys.readouterr().err

@@ -9,13 +9,8 @@ import pytest
 import qa
 from qa.errors import EmptyQuestionError, InvalidKError, InvalidModeError
 from qa.index import build_index
-from qa.retriever import LiveRetriever, Retriever, check_k
-
-
-@pytest.fixture
-def retriever(documents_dir: Path, tmp_path: Path, encoder) -> Retriever:
-    build_index(documents_dir, tmp_path / "index", encoder=encoder)
-    return Retriever.load(tmp_path / "index", encoder=encoder)
+from qa.live import LiveRetriever
+from qa.retriever import Retriever, check_k
 
 
 def test_retrieve_returns_cited_passages_best_first(retriever: Retriever):
@@ -51,13 +46,13 @@ def test_check_k_clamps_huge_values():
 
 
 def test_module_level_retrieve_loads_the_default_index_once(
-    documents_dir: Path, tmp_path: Path, encoder, monkeypatch: pytest.MonkeyPatch
+    documents_dir: Path, tmp_path: Path, encoder, monkeypatch: pytest.MonkeyPatch, fresh_shared
 ):
     index_dir = tmp_path / "qa-index"
     build_index(documents_dir, index_dir, encoder=encoder)
     monkeypatch.setenv("QA_INDEX", str(index_dir))
     loads = []
-    monkeypatch.setattr("qa.retriever.load_encoder", lambda model, kind=None: loads.append(model) or encoder)
+    monkeypatch.setattr("qa.live.load_encoder", lambda model, kind=None: loads.append(model) or encoder)
     first = qa.retrieve("规模以上工业企业数量", k=1)
     second = qa.retrieve("规模以上工业企业数量", k=1)
     assert first == second and "118家" in first[0].text
@@ -70,10 +65,9 @@ def test_info_reports_what_is_indexed(retriever: Retriever):
     assert info.built_at
 
 
-def test_live_retriever_follows_a_rebuild(documents_dir: Path, tmp_path: Path, encoder, monkeypatch):
+def test_live_retriever_follows_a_rebuild(documents_dir: Path, tmp_path: Path, encoder, fake_model):
     index_dir = tmp_path / "live"
     build_index(documents_dir, index_dir, encoder=encoder)
-    monkeypatch.setattr("qa.retriever.load_encoder", lambda model, kind=None: encoder)
     live = LiveRetriever(index_dir)
     before = live.current()
     assert live.current() is before  # nothing changed: no reload

@@ -24,8 +24,6 @@ from tests import test_app
 from tests.conftest import ROOT
 from tests.test_app import running_app
 
-fake_model = test_app.fake_model  # the fixture: fake encoder, fresh process-wide caches
-
 
 @pytest.fixture
 def index_dir(documents_dir: Path, tmp_path: Path, encoder, fake_model) -> Path:

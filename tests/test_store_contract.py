@@ -16,8 +16,9 @@ import pytest
 
 from qa.errors import IndexLockedError, IndexNotFoundError
 from qa.index import build_index, index_status
+from qa.live import LiveRetriever
 from qa.lock import index_lock
-from qa.retriever import LiveRetriever, Retriever
+from qa.retriever import Retriever
 from qa.store import MILVUS, PassageStore, StoreLocation
 from tests.test_incremental import CountingEncoder
 
@@ -148,9 +149,8 @@ def _writer_class(where: dict):
     return MilvusWriter
 
 
-def test_a_live_retriever_follows_a_rebuild(documents_dir: Path, where: dict, encoder, monkeypatch):
+def test_a_live_retriever_follows_a_rebuild(documents_dir: Path, where: dict, encoder, fake_model):
     build(documents_dir, where, encoder)
-    monkeypatch.setattr("qa.retriever.shared_encoder", lambda model, kind=None: encoder)
     live = LiveRetriever(where["store"] or where["index_dir"])
     assert live.current().info.documents == 2
     (documents_dir / "sub" / "note.md").unlink()
@@ -177,12 +177,10 @@ def test_status_tells_what_the_store_holds(documents_dir: Path, where: dict, enc
 
 
 def test_the_cli_builds_shows_and_asks_a_milvus_lite_store(
-    documents_dir: Path, tmp_path: Path, capsys, encoder, monkeypatch, milvus_lite_file
+    documents_dir: Path, tmp_path: Path, capsys, encoder, fake_model, monkeypatch, milvus_lite_file
 ):
     from qa import cli
 
-    monkeypatch.setattr("qa.index.load_encoder", lambda model=None, kind=None: encoder)
-    monkeypatch.setattr("qa.retriever.load_encoder", lambda model=None, kind=None: encoder)
     store = str(Path(milvus_lite_file).with_name("cli.db"))
     assert cli.main(["build", "--documents", str(documents_dir), "--store", store]) == 0
     assert "2 documents, 3 articles, 4 passages" in capsys.readouterr().out
