@@ -26,15 +26,16 @@ import numpy as np
 
 from qa import milvus_store
 from qa.embedding import configured_model, default_kind, load_encoder
-from qa.evaluation import evaluate, load_questions
-from qa.index import build_index, load_index
+from qa.evaluation import SHARED_QUESTIONS, evaluate, load_questions
+from qa.index import build_index
+from qa.index_format import load_index
 from qa.retriever import Retriever
 from qa.store import MILVUS, StoreLocation
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = ROOT / "documents"
 QUESTION_SETS = {
-    "dev": ROOT.parent / "shared" / "eval" / "dev_questions.jsonl",
+    "dev": (ROOT / SHARED_QUESTIONS).resolve(),
     "paraphrases": ROOT / "eval" / "paraphrases.jsonl",
 }
 QUESTIONS = [

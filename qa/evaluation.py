@@ -21,6 +21,7 @@ from qa.embedding import default_kind
 from qa.errors import QAError
 from qa.index import IndexSettings, build_index, index_status
 from qa.retriever import Retriever
+from qa.sentences import compact
 
 HIT_AT = (1, 3, 5)
 MRR_DEPTH = 10
@@ -64,10 +65,6 @@ class EvalReport:
             f"{self.mode}: {self.questions} questions  {hits}  MRR@{MRR_DEPTH} {self.mrr:.3f}  "
             f"median passage {self.median_passage_chars:.0f} chars"
         )
-
-
-def compact(text: str) -> str:
-    return "".join(text.split())
 
 
 def is_hit(text: str, answers: tuple[str, ...]) -> bool:

@@ -16,6 +16,7 @@ from qa.evaluation import SHARED_QUESTIONS
 from qa.index import build_index
 from qa.live import reset_shared
 from qa.retriever import Retriever
+from qa.sentences import compact
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = ROOT / "documents"
@@ -53,9 +54,9 @@ class BigramEncoder:
     def encode(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for row, text in enumerate(texts):
-            compact = "".join(text.split())
-            for i in range(len(compact) - 1):
-                vectors[row, zlib.crc32(compact[i : i + 2].encode()) % self.dimension] += 1.0
+            flat = compact(text)
+            for i in range(len(flat) - 1):
+                vectors[row, zlib.crc32(flat[i : i + 2].encode()) % self.dimension] += 1.0
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.where(norms == 0, 1, norms)
 
