@@ -76,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     _folder_options(build)
     build.add_argument("--full", action="store_true", help="embed every document again, not only changed ones")
     build.add_argument("--if-stale", action="store_true", help="do nothing when the index matches the documents")
-    build.add_argument("--watch", action="store_true", help="then follow the folder, as `qa watch`")
+    build.add_argument("--watch", action="store_true", help="an alias of `qa watch`: build, then follow the folder")
     build.add_argument("--settle", type=float, default=SETTLE, help=argparse.SUPPRESS)
     build.add_argument(
         "--encoder",
@@ -247,7 +247,8 @@ def _status_json(status: IndexStatus, documents_dir: Path, store: StoreLocation 
         "up_to_date": status.up_to_date,
         "problem": status.problem,  # why a full rebuild is needed; null when none is
         "indexed": {
-            key: manifest.get(key) for key in ("model", "encoder", "encoder_check", "encoder_fingerprint", "built_at", "counts")
+            key: manifest.get(key)
+            for key in ("model", "encoder", "encoder_check", "encoder_fingerprint", "built_at", "counts")
         }
         if status.manifest
         else None,

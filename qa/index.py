@@ -313,9 +313,7 @@ def _manifest_problem(
         changes = ", ".join(f"{key} {old.get(key)} -> {new.get(key)}" for key in new if old.get(key) != new.get(key))
         return f"the chunking settings changed ({changes or 'unknown keys'})"
     if manifest.pipeline != pipeline_fingerprint():
-        return (
-            "the code that reads and cuts documents changed (qa/documents, readers, layout, chunking, passage)"
-        )
+        return "the code that reads and cuts documents changed (qa/documents, readers, layout, chunking, passage)"
     changes = dependency_changes(manifest.dependencies, index_dependencies(model))
     if changes is not None:
         return f"what makes tokens or vectors changed ({changes})"

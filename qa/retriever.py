@@ -67,11 +67,6 @@ def check_k(k: object) -> int:
     return min(int(k), MAX_K)
 
 
-def check_question(question: object) -> str:
-    """The question as searched (cleaned, simplified, cut to MAX_QUESTION_CHARS); see qa.question."""
-    return prepare_question(question).text
-
-
 @dataclass(frozen=True)
 class IndexInfo:
     index_dir: str
@@ -168,7 +163,7 @@ class Retriever:
 
     def normalize(self, question: str) -> NormalizedQuestion:
         """The question as searched: cleaned, simplified, numbers and homophone typos as the documents write them."""
-        return normalize_question(check_question(question), self.terms)
+        return normalize_question(prepare_question(question).text, self.terms)
 
     def retrieve(self, question: str, k: int = 5, *, mode: str | None = None) -> list[Passage]:
         """The k passages that best match the question, best first.

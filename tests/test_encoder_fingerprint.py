@@ -83,4 +83,7 @@ def test_an_encoder_not_yet_exported_here_makes_the_index_stale_until_a_build_ch
     monkeypatch.setattr("qa.index.load_encoder", export_then_load)
     report = build_index(documents_dir, tmp_path / "index", model="fake-bigram", encoder_kind="onnx-int8")
     assert exported and report.up_to_date and report.embedded == 0  # same fingerprint: nothing embedded again
-    assert index_status(documents_dir, tmp_path / "index", model="fake-bigram", encoder_kind="onnx-int8").stale_reason is None
+    assert (
+        index_status(documents_dir, tmp_path / "index", model="fake-bigram", encoder_kind="onnx-int8").stale_reason
+        is None
+    )
