@@ -49,7 +49,7 @@ test: setup browser
 	$(BIN)/python -m pytest -q
 
 # the files `ruff format` keeps (issue 15); add a file here once it is formatted
-FORMATTED := qa/__init__.py qa/chat.py qa/cli.py qa/distractors.py qa/embedding.py qa/evaluation.py \
+FORMATTED := qa/__init__.py qa/distractors.py qa/embedding.py qa/evaluation.py \
 	qa/generation.py qa/index.py qa/index_format.py qa/integrations/langchain.py qa/live.py qa/local_store.py \
 	qa/milvus_store.py qa/retriever.py qa/sentences.py qa/store.py qa/swap.py \
 	bench/incremental.py bench/measure.py bench/milvus.py
