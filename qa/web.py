@@ -32,15 +32,26 @@ from qa.chat import (
 from qa.embedding import configured_model
 from qa.errors import QAError
 from qa.index import build_index
+from qa.library import MAX_FILE_BYTES
 from qa.retriever import live_retriever
 from qa.serving import CHAT_CONCURRENCY, launch, parse_auth
 from qa.store import chosen_store
+from qa.web_documents import documents_manageable, documents_panel
 
 NO_LATEX: list[dict[str, str | bool]] = []  # documents' "$$E=mc^2$$" is text, never typeset
 
 
-def make_app(index_dir: str | Path, documents_dir: str | Path = "documents", store: str | None = None) -> gr.Blocks:
-    """The chat over the index folder, or over the store named (a Milvus server or Milvus Lite file)."""
+def make_app(
+    index_dir: str | Path,
+    documents_dir: str | Path = "documents",
+    store: str | None = None,
+    *,
+    manage_documents: bool = False,
+) -> gr.Blocks:
+    """The chat over the index folder, or over the store named (a Milvus server or Milvus Lite file).
+
+    With `manage_documents` the documents tab uploads and removes files (`qa.web_documents`).
+    """
     folder, milvus = chosen_store(store, Path(index_dir))
     index_dir = folder or index_dir
     # loaded once, shared by every session, follows rebuilds
@@ -76,7 +87,7 @@ def make_app(index_dir: str | Path, documents_dir: str | Path = "documents", sto
 
     with gr.Blocks(title="清镇文档问答", analytics_enabled=False) as app:
         gr.Markdown("# 清镇文档问答\nQuestion answering over Chinese documents, with cited passages")
-        with gr.Row():
+        with gr.Tab("对话 Chat", id="chat-tab"), gr.Row():
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(
                     label="对话",
@@ -110,6 +121,15 @@ def make_app(index_dir: str | Path, documents_dir: str | Path = "documents", sto
         rebuild_button.click(
             rebuild, outputs=[rebuild_status, info], api_name="rebuild", concurrency_limit=1, show_progress="full"
         )
+        with gr.Tab("文档库 Documents", id="documents"):
+            documents_panel(
+                Path(documents_dir),
+                Path(index_dir),
+                manage=manage_documents,
+                store=str(milvus) if milvus else None,
+                refreshed=[info],
+                refresh=lambda: [describe_index(retriever)],
+            )
         app.load(lambda: describe_index(retriever), outputs=info, api_visibility="private")
         gr.api(retrieve, api_name="retrieve", concurrency_id="chat", concurrency_limit=CHAT_CONCURRENCY)
     return app
@@ -118,9 +138,17 @@ def make_app(index_dir: str | Path, documents_dir: str | Path = "documents", sto
 def serve(args: argparse.Namespace, **extra: Any) -> Any:
     """Build the page and launch it with the options of `qa.serving.add_serve_arguments`."""
     parse_auth(args.auth)  # a malformed --auth is refused before the model loads
-    app = make_app(args.index, args.documents, args.store)
+    manage = documents_manageable(args.host, args.auth, args.read_only)
+    app = make_app(args.index, args.documents, args.store, manage_documents=manage)
     return launch(
-        app, args.host, args.port, args.auth, blocked=[args.index, args.documents], max_queued=args.queue_size, **extra
+        app,
+        args.host,
+        args.port,
+        args.auth,
+        blocked=[args.index, args.documents],
+        max_queued=args.queue_size,
+        max_file_size=MAX_FILE_BYTES if manage else None,
+        **extra,
     )
 
 
