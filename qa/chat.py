@@ -124,8 +124,9 @@ def reply(
     message: object,
     k: object = 5,
     history: list[str] | None = None,
+    render: Callable[[Answer], str] = format_answer,
 ) -> str:
-    """The chat's answer to a message, given the user's earlier questions (oldest first).
+    """The chat's answer to a message, given the user's earlier questions (oldest first), as `render` writes it.
 
     Never raises for bad input: says what went wrong instead.
     """
@@ -134,7 +135,7 @@ def reply(
         result = answer(message, earlier, k=k, retriever=retriever)  # type: ignore[arg-type]
     except QAError as error:
         return escape_text(str(error))
-    return format_answer(result)
+    return render(result)
 
 
 def cited_passages(retriever: Retriever | LiveRetriever, question: object, k: object = 5) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ retrieval, formatting and escaping live in `qa.chat`.
 from __future__ import annotations
 
 import argparse
+import html
 import sys
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from qa.chat import (
     describe_index,
     escape_text,
     format_build_report,
+    highlight_terms,
     reply,
     shown_question,
 )
@@ -33,12 +35,49 @@ from qa.embedding import configured_model
 from qa.errors import QAError
 from qa.index import build_index
 from qa.library import MAX_FILE_BYTES
+from qa.reply_view import SOURCE_CHANGED, compact_answer, open_source
 from qa.retriever import live_retriever
 from qa.serving import CHAT_CONCURRENCY, launch, parse_auth
 from qa.store import chosen_store
 from qa.web_documents import documents_manageable, documents_panel
 
 NO_LATEX: list[dict[str, str | bool]] = []  # documents' "$$E=mc^2$$" is text, never typeset
+CHAT_HEIGHT = "calc(100dvh - 230px)"  # the window's height less the title, tabs and question box
+SOURCE_HINT = '<p class="source-hint">展开引用段落，点“阅读原文”，文章会显示在这里，引用的段落高亮。</p>'
+# A click on a reply's "阅读原文" link opens the article here instead of following the link;
+# when the article arrives, its cited passage is scrolled into view.
+SOURCE_LINKS_JS = """
+document.addEventListener('click', (event) => {
+  const link = event.target.closest && event.target.closest('#chat a.open-source');
+  if (!link) return;
+  event.preventDefault();
+  event.stopPropagation();
+  trigger('click', {passage: link.getAttribute('href')});
+}, true);
+watch('value', () => {
+  const cited = element.querySelector('#cited-passage');
+  if (cited) cited.scrollIntoView({block: 'center'});
+});
+"""
+# After a reply arrives: show the latest question and the top of its answer, not the end of the reply.
+SHOW_REPLY_JS = """() => {
+  const box = document.querySelector('#chat [role=log], #chat .bubble-wrap');
+  const users = document.querySelectorAll('#chat .user');
+  const last = users[users.length - 1];
+  if (box && last) box.scrollTop += last.getBoundingClientRect().top - box.getBoundingClientRect().top - 8;
+}"""
+PAGE_CSS = """
+#page-title h2 { margin: 0; font-size: 1.15rem; }
+@media (max-width: 640px) { #page-title h2 { font-size: 0.95rem; } }
+#chat details.cited { margin: 0.1em 0; }
+#chat details.cited > summary { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; cursor: pointer; }
+#chat details.cited[open] > summary { white-space: normal; }
+#source-view { max-height: calc(100dvh - 260px); overflow-y: auto; }
+#source-view .cited-passage { background: #fff3b0; border-left: 4px solid #e0a800; padding: 0 0.5em; }
+#source-view .source-meta { color: #666; font-size: 0.9em; }
+#documents-table table { width: 100%; border-collapse: collapse; }
+#documents-table th, #documents-table td { border-bottom: 1px solid #ddd; padding: 0.25em 0.5em; text-align: left; }
+"""
 
 
 def make_app(
@@ -66,7 +105,7 @@ def make_app(
     ) -> tuple[str, list[dict[str, Any]], list[str]]:
         turn = [
             {"role": "user", "content": shown_question(message)},
-            {"role": "assistant", "content": chat(message, k, asked)},
+            {"role": "assistant", "content": reply(retriever, message, k, asked, render=compact_answer)},
         ]
         return "", [*shown, *turn], [*asked, message] if isinstance(message, str) and message.strip() else asked
 
@@ -85,13 +124,27 @@ def make_app(
             return escape_text(str(error)), describe_index(retriever)
         return format_build_report(report), describe_index(retriever)
 
+    def show_source(asked: list[str], event: gr.EventData) -> str:
+        """The article of the passage a reply's "阅读原文" link names, that passage marked."""
+        key = str(event._data.get("passage", "")) if isinstance(event._data, dict) else ""
+        try:
+            passages = retriever.current().passages
+        except QAError as error:
+            return f"<p>{html.escape(str(error))}</p>"
+        terms = highlight_terms(asked[-1]) if asked else []
+        view = open_source(passages, key, terms)
+        return view.html if view is not None else f"<p>{html.escape(SOURCE_CHANGED)}</p>"
+
     with gr.Blocks(title="清镇文档问答", analytics_enabled=False) as app:
-        gr.Markdown("# 清镇文档问答\nQuestion answering over Chinese documents, with cited passages")
-        with gr.Tab("对话 Chat", id="chat-tab"), gr.Row():
+        gr.Markdown("## 清镇文档问答 · 有出处的问答 Question answering with cited passages", elem_id="page-title")
+        tabs = gr.Tabs()
+        with tabs, gr.Tab("对话 Chat", id="chat-tab"), gr.Row(equal_height=False):
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(
                     label="对话",
-                    height=560,
+                    height=CHAT_HEIGHT,
+                    min_height=360,
+                    autoscroll=False,  # a long reply must not scroll its answer line out of view
                     allow_tags=False,
                     sanitize_html=True,
                     latex_delimiters=NO_LATEX,
@@ -102,13 +155,21 @@ def make_app(
                     placeholder="输入问题，按回车发送", show_label=False, submit_btn="提问", elem_id="question"
                 )
                 gr.ClearButton([chatbot, question, asked], value="清空对话")
-            with gr.Column(scale=1):
+            with gr.Column(scale=2):
+                with gr.Accordion("原文 Source", open=True, elem_id="source-panel"):
+                    source_view = gr.HTML(
+                        SOURCE_HINT,
+                        js_on_load=SOURCE_LINKS_JS,
+                        head=f"<style>{PAGE_CSS}</style>",
+                        elem_id="source-view",
+                    )
                 k = gr.Slider(1, 10, value=5, step=1, label="引用段落数 k")
                 gr.Examples(EXAMPLE_QUESTIONS, inputs=[question], label="示例问题（点击填入）")
-                with gr.Accordion("索引信息", open=True):
+                with gr.Accordion("索引信息", open=False):
                     info = gr.Markdown(describe_index(retriever), latex_delimiters=NO_LATEX, elem_id="index-info")
                     rebuild_button = gr.Button("重建索引", variant="secondary")
                     rebuild_status = gr.Markdown(latex_delimiters=NO_LATEX, elem_id="rebuild-status")
+        source_view.click(show_source, [asked], [source_view], api_visibility="private", concurrency_id="chat")
         question.submit(
             respond,
             [question, chatbot, k, asked],
@@ -116,12 +177,12 @@ def make_app(
             api_visibility="private",
             concurrency_id="chat",
             concurrency_limit=CHAT_CONCURRENCY,
-        )
+        ).then(None, js=SHOW_REPLY_JS)
         gr.api(chat, api_name="chat", concurrency_id="chat", concurrency_limit=CHAT_CONCURRENCY)
         rebuild_button.click(
             rebuild, outputs=[rebuild_status, info], api_name="rebuild", concurrency_limit=1, show_progress="full"
         )
-        with gr.Tab("文档库 Documents", id="documents"):
+        with tabs, gr.Tab("文档库 Documents", id="documents"):
             documents_panel(
                 Path(documents_dir),
                 Path(index_dir),
