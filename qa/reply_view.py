@@ -24,7 +24,7 @@ from qa.passage import Passage, StoredPassage, make_citation
 from qa.question import truncation_notice
 
 LINK_PREFIX = "#passage-"
-LINK = re.compile(r"^#?passage-(\d+)-([0-9a-f]{8})$")
+LINK = re.compile(r"^(?:#?passage-)?(\d+)-([0-9a-f]{8})$")  # "#passage-17-2bd806c9" or "17-2bd806c9"
 DATE = re.compile(r"(?<!\d)(20\d{2}|19\d{2})[-_.年](\d{1,2})[-_.月](\d{1,2})(?!\d)")
 SOURCE_CHANGED = "这段原文已不在索引中（文档已更新或移除），请重新提问。 (The passage is no longer in the index.)"
 

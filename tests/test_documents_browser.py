@@ -16,7 +16,7 @@ import pytest
 
 from qa import web
 from qa.index import build_index
-from qa.library import MAX_FILE_BYTES
+from qa.library import MAX_FILE_BYTES, update_index
 from qa.serving import launch
 from tests.conftest import DOCUMENTS
 from tests.test_app import free_port
@@ -120,3 +120,74 @@ def test_a_file_that_is_not_a_document_is_refused_with_the_reason(page, served, 
     assert "未保存 照片.pdf" in status and "不是可读的文档" in status, status
     assert not (served[1] / "照片.pdf").exists()
     assert "Traceback" not in page.content()
+
+
+# --- reading a reply and its sources ---------------------------------------------------------
+
+SCREENSHOTS = os.environ.get("QA_SCREENSHOTS")  # e.g. docs/screenshots: where the layout screenshots go
+
+
+def chat_box(page):
+    return page.locator("#chat [role=log], #chat .bubble-wrap").first
+
+
+def inside(inner: dict, outer: dict) -> bool:
+    return inner["y"] >= outer["y"] - 1 and inner["y"] + inner["height"] <= outer["y"] + outer["height"] + 1
+
+
+@pytest.mark.parametrize(("name", "viewport"), [("desktop", (1280, 800)), ("phone", (390, 844))])
+def test_a_reply_reads_from_the_top_and_a_cited_passage_opens_its_article(browser, served, name, viewport):  # noqa: F811
+    width, height = viewport
+    page = browser.new_page(viewport={"width": width, "height": height}, locale="zh-CN")
+    page.goto(served[0])
+    page.locator("#question textarea").wait_for()
+    chat = page.locator("#chat").bounding_box()
+    assert chat["height"] >= 0.55 * height  # the chat uses the window's height
+    ask(page, "凹河村种了多少亩樱桃？")
+    ask(page, "2024年一季度清镇市规上工业增加值同比增长多少？")
+    reply = page.locator("#chat .bot").last
+    answer_line = reply.locator("p", has_text="答：").first
+    assert inside(answer_line.bounding_box(), chat_box(page).bounding_box())  # not scrolled past the answer
+    summaries = reply.locator("details.cited > summary")
+    assert summaries.count() == 5
+    for index in range(5):  # one line each
+        assert summaries.nth(index).bounding_box()["height"] < 40
+    assert "[1] 《抓项目 强企业 兴产业" in summaries.first.inner_text()
+    if SCREENSHOTS:
+        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=f"{SCREENSHOTS}/reply-{width}x{height}.png")
+
+    summaries.first.click()
+    expanded = reply.locator("details.cited").first
+    assert "同比增长29%" in expanded.inner_text()
+    expanded.locator("a.open-source").click()
+    view = page.locator("#source-view")
+    view.locator("#cited-passage").wait_for(timeout=REPLY_TIMEOUT_MS)
+    text = view.inner_text()
+    assert "抓项目 强企业 兴产业" in text and "贵阳日报_2024-04-30_清镇工业经济与贵州防汛.txt" in text
+    assert "2024-04-30" in text and "工业项目稳步建设" in text  # the whole article, its sections
+    assert "同比增长29%" in view.locator("#cited-passage").inner_text()
+    page.wait_for_timeout(500)
+    cited, window = view.locator("#cited-passage").bounding_box(), {"y": 0, "height": height}
+    assert inside(cited, window) or cited["height"] > height  # scrolled into view
+    assert page.evaluate("location.hash") == ""  # the link opened the article, it did not navigate
+    if SCREENSHOTS:
+        page.screenshot(path=f"{SCREENSHOTS}/source-{width}x{height}.png")
+    page.close()
+
+
+def test_a_source_link_from_before_its_document_changed_says_so(page, served):
+    documents, index = served[1], served[1].parent / "index"
+    (documents / "观鸟.md").write_text(UPLOADED, encoding="utf-8")
+    update_index(documents, index)
+    try:
+        assert "观鸟.md" in ask(page, QUESTION)
+        (documents / "观鸟.md").write_text(UPLOADED.replace("十八米", "二十米"), encoding="utf-8")
+        update_index(documents, index)
+        citation = page.locator("#chat .bot").last.locator("details.cited", has_text="观鸟.md").first
+        citation.locator("summary").click()
+        citation.locator("a.open-source").click()
+        page.locator("#source-view", has_text="已不在索引中").wait_for(timeout=REPLY_TIMEOUT_MS)
+    finally:
+        (documents / "观鸟.md").unlink()
+        update_index(documents, index)
