@@ -124,9 +124,8 @@ def reply(
     message: object,
     k: object = 5,
     history: list[str] | None = None,
-    render: Callable[[Answer], str] = format_answer,
 ) -> str:
-    """The chat's answer to a message, given the user's earlier questions (oldest first), as `render` writes it.
+    """The chat's answer to a message, given the user's earlier questions (oldest first).
 
     Never raises for bad input: says what went wrong instead.
     """
@@ -135,7 +134,7 @@ def reply(
         result = answer(message, earlier, k=k, retriever=retriever)  # type: ignore[arg-type]
     except QAError as error:
         return escape_text(str(error))
-    return render(result)
+    return format_answer(result)
 
 
 def cited_passages(retriever: Retriever | LiveRetriever, question: object, k: object = 5) -> list[dict[str, Any]]:

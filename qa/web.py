@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import html
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +36,11 @@ from qa.embedding import configured_model
 from qa.errors import QAError
 from qa.index import build_index
 from qa.library import MAX_FILE_BYTES
-from qa.reply_view import SOURCE_CHANGED, compact_answer, open_source
+from qa.reply_view import SOURCE_CHANGED, open_source
 from qa.retriever import live_retriever
 from qa.serving import CHAT_CONCURRENCY, launch, parse_auth
 from qa.store import chosen_store
+from qa.streaming import stream_reply
 from qa.web_documents import documents_manageable, documents_panel
 
 NO_LATEX: list[dict[str, str | bool]] = []  # documents' "$$E=mc^2$$" is text, never typeset
@@ -102,12 +104,12 @@ def make_app(
 
     def respond(
         message: str, shown: list[dict[str, Any]], k: int, asked: list[str]
-    ) -> tuple[str, list[dict[str, Any]], list[str]]:
-        turn = [
-            {"role": "user", "content": shown_question(message)},
-            {"role": "assistant", "content": reply(retriever, message, k, asked, render=compact_answer)},
-        ]
-        return "", [*shown, *turn], [*asked, message] if isinstance(message, str) and message.strip() else asked
+    ) -> Iterator[tuple[str, list[dict[str, Any]], list[str]]]:
+        """The reply as it is written (streamed with a language model, else in one piece)."""
+        user = {"role": "user", "content": shown_question(message)}
+        now_asked = [*asked, message] if isinstance(message, str) and message.strip() else asked
+        for text in stream_reply(retriever, message, k, asked):
+            yield "", [*shown, user, {"role": "assistant", "content": text}], now_asked
 
     def retrieve(question: str, k: int = 5) -> list[dict[str, Any]]:
         try:
