@@ -19,9 +19,8 @@ import zlib
 from dataclasses import dataclass
 
 from qa.answer import Answer
-from qa.chat import NO_PASSAGES, escape_in_html_block, escape_text, highlight, highlight_terms
+from qa.chat import NO_PASSAGES, escape_in_html_block, highlight, highlight_terms, reply_head
 from qa.passage import Passage, StoredPassage, make_citation
-from qa.question import truncation_notice
 
 LINK_PREFIX = "#passage-"
 LINK = re.compile(r"^(?:#?passage-)?(\d+)-([0-9a-f]{8})$")  # "#passage-17-2bd806c9" or "17-2bd806c9"
@@ -51,12 +50,7 @@ def compact_answer(result: Answer) -> str:
     if not result.passages:
         return NO_PASSAGES
     terms = highlight_terms(result.query)
-    parts = []
-    if result.truncated:
-        parts.append(escape_text(truncation_notice()))
-    if result.query != result.question:
-        parts.append(f"*检索：{escape_text(result.query)}*")
-    parts.append(f"**答：** {escape_text(result.text)}")
+    parts = reply_head(result)
     parts.append("**引用段落**（点开查看原文）" if result.found else "**最接近的段落（证据不足，仅供参考）**")
     parts.append("\n".join(compact_passage(number, passage, terms) for number, passage in enumerate(result.passages, 1)))
     return "\n\n".join(parts)
