@@ -1,10 +1,13 @@
 """The web chat: ask a question, get a short answer and the passages it cites.
 
     qa serve [--host 127.0.0.1] [--port 7860] [--index DIR | --store STORE] [--documents DIR]
-             [--auth USER:PASSWORD] [--queue-size N]
+             [--auth USER:PASSWORD] [--queue-size N] [--read-only]
 
 (`python app.py` takes the same options.) Environment: QA_HOST, QA_PORT, QA_INDEX, QA_STORE,
-QA_DOCUMENTS, QA_AUTH, QA_QUEUE_SIZE (flags win). With a Milvus store (milvus://host:19530),
+QA_DOCUMENTS, QA_AUTH, QA_QUEUE_SIZE, QA_READ_ONLY (flags win). The 文档库 tab lists the documents and,
+with a login or on 127.0.0.1 only, takes uploads and removals (`qa.web_documents`); a cited
+passage opens its article in the 原文 panel (`qa.reply_view`); replies stream when a language
+model is configured (`qa.streaming`). With a Milvus store (milvus://host:19530),
 several chat processes answer from it and follow its rebuilds. Launch settings (no share link, login, file-route limits,
 Origin check, queue) live in `qa.serving`. API endpoints for programs: `/chat` (message, k ->
 the reply as markdown) and `/retrieve` (question, k -> a JSON list of passages). Wiring only:
@@ -128,7 +131,7 @@ def make_app(
 
     def show_source(asked: list[str], event: gr.EventData) -> str:
         """The article of the passage a reply's "阅读原文" link names, that passage marked."""
-        key = str(event._data.get("passage", "")) if isinstance(event._data, dict) else ""
+        key = str(getattr(event, "passage", ""))
         try:
             passages = retriever.current().passages
         except QAError as error:
@@ -167,7 +170,7 @@ def make_app(
                     )
                 k = gr.Slider(1, 10, value=5, step=1, label="引用段落数 k")
                 gr.Examples(EXAMPLE_QUESTIONS, inputs=[question], label="示例问题（点击填入）")
-                with gr.Accordion("索引信息", open=False):
+                with gr.Accordion("索引信息", open=True):
                     info = gr.Markdown(describe_index(retriever), latex_delimiters=NO_LATEX, elem_id="index-info")
                     rebuild_button = gr.Button("重建索引", variant="secondary")
                     rebuild_status = gr.Markdown(latex_delimiters=NO_LATEX, elem_id="rebuild-status")
