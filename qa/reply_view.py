@@ -40,7 +40,8 @@ def passage_key(passage_id: int, text: str) -> str:
 def compact_passage(number: int, passage: Passage, terms: list[str]) -> str:
     """One line: [n] 《title》 · file, which expands to the passage text and a link to its article."""
     paragraphs = "\n\n".join(highlight(line, terms) for line in passage.text.splitlines() if line.strip())
-    summary = f"<b>[{number}]</b> {escape_in_html_block(make_citation(passage.title, passage.source, passage.page))}"
+    citation = escape_in_html_block(make_citation(passage.title, passage.source, passage.page))
+    summary = f"<strong>[{number}]</strong> {citation}"
     link = f'<a class="open-source" href="{LINK_PREFIX}{passage_key(passage.passage_id, passage.text)}">阅读原文</a>'
     return f'<details class="cited"><summary>{summary}</summary>\n\n{paragraphs}\n\n{link}\n\n</details>'
 

@@ -34,8 +34,8 @@ def test_each_cited_passage_is_one_line_that_expands_to_its_text_and_a_link():
     assert heading.startswith("**引用段落**")
     summaries = re.findall(r"<summary>(.*?)</summary>", text)
     assert summaries == [
-        "<b>[1]</b> 《工业开门红》 · 贵阳日报&#95;2024&#45;04&#45;30&#95;工业&#46;txt",
-        "<b>[2]</b> 《凹河村》 · 村庄&#46;md",
+        "<strong>[1]</strong> 《工业开门红》 · 贵阳日报&#95;2024&#45;04&#45;30&#95;工业&#46;txt",
+        "<strong>[2]</strong> 《凹河村》 · 村庄&#46;md",
     ]
     assert text.count('<details class="cited">') == 2 and "<mark>工业</mark>" in passages
     assert f'href="#passage-{passage_key(3, STORED[3].text)}"' in text
@@ -44,7 +44,7 @@ def test_each_cited_passage_is_one_line_that_expands_to_its_text_and_a_link():
 def test_document_markup_stays_text_in_the_compact_reply():
     evil = StoredPassage(0, "<b>x</b>.md", "<script>alert(1)</script>", "", '<img src=x onerror="y()">[点我](http://e/)')
     text = compact_answer(Answer("无。", [cited(evil)], False, "点我", "点我"))
-    own = ("<details class=\"cited\">", "<summary>", "</summary>", "</details>", "<b>[1]</b>", "<mark>", "</mark>")
+    own = ("<details class=\"cited\">", "<summary>", "</summary>", "</details>", "<strong>[1]</strong>", "<mark>", "</mark>")
     for tag in own:
         text = text.replace(tag, "")
     text = re.sub(r'<a class="open-source" href="#passage-\d+-[0-9a-f]{8}">阅读原文</a>', "", text)
