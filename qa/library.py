@@ -48,7 +48,7 @@ REMOVED_DIR = ".removed"
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 MAX_UPLOAD_FILES = 20
-MAX_NAME_CHARS = 120
+MAX_NAME_BYTES = 200  # in UTF-8; file systems allow 255 bytes a name, and a Chinese character takes 3
 BUILD_WAIT = 30 * 60.0  # seconds an upload's build waits behind another build before it gives up
 # characters Windows or a shell would trip over, and control characters
 UNSAFE_NAME_CHARACTERS = re.compile(r'[<>:"|?*\x00-\x1f\x7f]')
@@ -108,9 +108,6 @@ class LibraryEntry:
     size: int  # bytes
     reason: str = ""  # why it was skipped
 
-    def to_json(self) -> dict[str, Any]:
-        return {field: getattr(self, field) for field in self.__dataclass_fields__}
-
 
 def clean_name(name: str) -> str:
     """A safe file name for the documents folder, or LibraryError with the reason.
@@ -129,10 +126,10 @@ def clean_name(name: str) -> str:
             f"不支持的文件类型 {Path(base).suffix or '（无扩展名）'}，只接受 {' '.join(SUPPORTED_SUFFIXES)} "
             f"(unsupported file type; accepted: {' '.join(SUPPORTED_SUFFIXES)})"
         )
-    if len(base) > MAX_NAME_CHARS:
-        stem, suffix = Path(base).stem, Path(base).suffix
-        base = stem[: MAX_NAME_CHARS - len(suffix)] + suffix
-    return base
+    stem, suffix = Path(base).stem, Path(base).suffix
+    while len((stem + suffix).encode("utf-8")) > MAX_NAME_BYTES:
+        stem = stem[:-1]
+    return stem + suffix
 
 
 def _inside(path: Path, folder: Path) -> bool:
