@@ -375,8 +375,12 @@ def answer(
     *,
     k: int = 5,
     retriever: RetrieverSource | None = None,
+    generate: bool = True,
 ) -> Answer:
     """Answer a question from the default index (or the retriever given).
+
+    generate: let a configured language model write the answer (`qa.generation`); False
+    keeps the extractive one (the web page streams the generated answer itself, `qa.streaming`).
 
     history: earlier (question, answer) turns of the conversation, oldest first; a
     follow-up such as "枇杷呢？" is searched together with the question it follows.
@@ -396,7 +400,7 @@ def answer(
         extracted = with_section_headings(extracted, current.passages)
     passages = retrieval.passages
     config = GenerationConfig.from_env()
-    if config is None or not extracted.found:
+    if config is None or not extracted.found or not generate:
         return extracted
     generated = generate_answer(config, searched, passages)
     if generated is None:

@@ -108,15 +108,21 @@ def format_answer(result: Answer) -> str:
     if not result.passages:
         return NO_PASSAGES
     terms = highlight_terms(result.query)
+    parts = reply_head(result)
+    parts.append("**引用段落**" if result.found else "**最接近的段落（证据不足，仅供参考）**")
+    parts += [format_passage(number, passage, terms) for number, passage in enumerate(result.passages, 1)]
+    return "\n\n".join(parts)
+
+
+def reply_head(result: Answer) -> list[str]:
+    """What a reply shows before its passages: the truncation notice, the query searched, the answer line."""
     parts = []
     if result.truncated:
         parts.append(escape_text(truncation_notice()))
     if result.query != result.question:
         parts.append(f"*检索：{escape_text(result.query)}*")
     parts.append(f"**答：** {escape_text(result.text)}")
-    parts.append("**引用段落**" if result.found else "**最接近的段落（证据不足，仅供参考）**")
-    parts += [format_passage(number, passage, terms) for number, passage in enumerate(result.passages, 1)]
-    return "\n\n".join(parts)
+    return parts
 
 
 def reply(

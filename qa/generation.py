@@ -19,6 +19,7 @@ import os
 import re
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from qa.passage import Passage
@@ -55,7 +56,9 @@ def build_prompt(question: str, passages: list[Passage]) -> str:
     return f"段落：\n{numbered}\n\n问题：{question}"
 
 
-def request_completion(config: GenerationConfig, question: str, passages: list[Passage]) -> str | None:
+def _completion_request(
+    config: GenerationConfig, question: str, passages: list[Passage], *, stream: bool = False
+) -> urllib.request.Request:
     body = {
         "model": config.model,
         "temperature": 0,
@@ -63,13 +66,17 @@ def request_completion(config: GenerationConfig, question: str, passages: list[P
             {"role": "system", "content": SYSTEM_PROMPT},
             {"role": "user", "content": build_prompt(question, passages)},
         ],
-    }
-    request = urllib.request.Request(
+    } | ({"stream": True} if stream else {})
+    return urllib.request.Request(
         f"{config.base_url}/chat/completions",
         data=json.dumps(body, ensure_ascii=False).encode("utf-8"),
         headers={"Content-Type": "application/json"}
         | ({"Authorization": f"Bearer {config.api_key}"} if config.api_key else {}),
     )
+
+
+def request_completion(config: GenerationConfig, question: str, passages: list[Passage]) -> str | None:
+    request = _completion_request(config, question, passages)
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
             payload = json.loads(response.read().decode("utf-8"))
@@ -112,3 +119,45 @@ def generate_answer(config: GenerationConfig, question: str, passages: list[Pass
         log.warning("generated answer rejected (%s), keeping the extractive answer", "; ".join(issues))
         return None
     return text
+
+
+@dataclass(frozen=True)
+class Streamed:
+    """The generated answer so far; the last one has `done` set and says whether it passed the checks."""
+
+    text: str
+    done: bool = False
+    accepted: bool = False
+    reason: str = ""  # when done and not accepted: why (the failed checks, or the endpoint's error)
+
+
+def stream_answer(config: GenerationConfig, question: str, passages: list[Passage]) -> Iterator[Streamed]:
+    """The answer as the endpoint writes it (server-sent events, `"stream": true`), then the checks.
+
+    Yields the text so far after each piece, then one `done` item: accepted when the whole
+    text passes `problems`. Never raises for a failed endpoint: the last item says why.
+    """
+    request = _completion_request(config, question, passages, stream=True)
+    text = ""
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+            for raw in response:
+                line = raw.decode("utf-8").strip()
+                if not line.startswith("data:"):
+                    continue  # blank separators and SSE comments
+                data = line[len("data:") :].strip()
+                if data == "[DONE]":
+                    break
+                piece = json.loads(data)["choices"][0].get("delta", {}).get("content") or ""
+                if piece:
+                    text += piece
+                    yield Streamed(text)
+    except (OSError, urllib.error.URLError, ValueError, KeyError, IndexError, TypeError, AttributeError) as error:
+        log.warning("streamed generation failed, keeping the extractive answer: %s", error)
+        yield Streamed(text, done=True, reason=f"generation failed ({type(error).__name__})")
+        return
+    text = text.strip()
+    issues = problems(text, passages) if text else ["empty answer"]
+    if issues:
+        log.warning("generated answer rejected (%s), keeping the extractive answer", "; ".join(issues))
+    yield Streamed(text, done=True, accepted=not issues, reason="; ".join(issues))

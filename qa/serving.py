@@ -37,6 +37,7 @@ AUTH_ENV = "QA_AUTH"
 HOST_ENV = "QA_HOST"
 PORT_ENV = "QA_PORT"
 QUEUE_SIZE_ENV = "QA_QUEUE_SIZE"
+READ_ONLY_ENV = "QA_READ_ONLY"
 
 
 class AuthFormatError(UsageError):
@@ -100,8 +101,12 @@ def launch_settings(
     port: int = DEFAULT_PORT,
     auth: str | None = None,
     blocked: Sequence[str | Path] = (),
+    max_file_size: int | str | None = None,
 ) -> dict[str, Any]:
-    """Keyword arguments for `gr.Blocks.launch`. Raises AuthFormatError for a malformed auth."""
+    """Keyword arguments for `gr.Blocks.launch`. Raises AuthFormatError for a malformed auth.
+
+    `max_file_size` (bytes) raises the upload limit for a page that takes documents (default MAX_FILE_SIZE).
+    """
     from starlette.middleware import Middleware
 
     return {
@@ -109,7 +114,7 @@ def launch_settings(
         "server_port": port,
         "share": False,
         "auth": parse_auth(auth),
-        "max_file_size": MAX_FILE_SIZE,
+        "max_file_size": max_file_size or MAX_FILE_SIZE,
         "allowed_paths": [],
         "blocked_paths": blocked_paths(*blocked),
         "strict_cors": True,
@@ -157,6 +162,13 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"user:password to protect the page and API (default: ${AUTH_ENV})",
     )
     parser.add_argument(
+        "--read-only",
+        action="store_true",
+        default=os.environ.get(READ_ONLY_ENV, "") not in ("", "0"),
+        help="no uploads or removals from the page, even with a login or on 127.0.0.1 "
+        f"(default: ${READ_ONLY_ENV}=1 sets it)",
+    )
+    parser.add_argument(
         "--queue-size",
         type=positive_int,
         default=os.environ.get(QUEUE_SIZE_ENV) or str(DEFAULT_QUEUE_SIZE),
@@ -171,12 +183,13 @@ def launch(
     auth: str | None = None,
     blocked: Sequence[str | Path] = (),
     max_queued: int | None = None,
+    max_file_size: int | str | None = None,
     **extra: Any,
 ) -> Any:
     """Queue and launch a `gr.Blocks` with the safe settings; `extra` goes to `launch` (tests: prevent_thread_lock).
 
     Raises AuthFormatError for a malformed auth, before anything listens.
     """
-    settings = launch_settings(host, port, auth, blocked)
+    settings = launch_settings(host, port, auth, blocked, max_file_size)
     app.queue(default_concurrency_limit=CHAT_CONCURRENCY, max_size=max_queued or queue_size())
     return app.launch(**settings, **extra)
