@@ -1,7 +1,7 @@
 """Refit the answerability decision (qa/answerability.json) and print its precision/recall trade-off.
 
     .venv/bin/python eval/fit_answerability.py --questions eval/questions.tune.jsonl \\
-        [--external ../shared/external] [--public-limit 40] [--write]
+        [--external ../shared/external] [--public-limit 80] [--cv] [--write]
 
 Examples: every question of the question files, asked of the seeds index with a decision
 that always answers, so that each yields its signals and whether the composed answer holds
@@ -17,7 +17,11 @@ $QA_CACHE/calibration. Public examples together weigh as much as the own ones.
 
 The logistic regression is fitted with Newton's method (L2-penalised) on standardised
 signals; the coefficients are written back in raw units. The threshold maximises the mean
-of the in-corpus correct rate and the refusal rate on the question files.
+of the in-corpus correct rate and the refusal rate on the question files, averaged (with
+--external) with the mean of the public rates (RGB negatives refused, RGB positives and CMRC
+questions answered right). With --cv the table and the threshold come from 10-fold
+cross-validated probabilities (each example scored by a model fitted without it), an honest
+estimate on the tune data; the written coefficients are those fitted on every example.
 """
 
 from __future__ import annotations
@@ -214,7 +218,7 @@ def main() -> None:
     parser.add_argument("--questions", type=Path, nargs="+", required=True)
     parser.add_argument("--documents", type=Path, default=Path("documents"))
     parser.add_argument("--external", type=Path, default=None, help="../shared/external (development portions)")
-    parser.add_argument("--public-limit", type=int, default=40, help="RGB queries and CMRC paragraphs sampled")
+    parser.add_argument("--public-limit", type=int, default=80, help="RGB queries and CMRC paragraphs sampled")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--cv", action="store_true", help="rates and threshold from 10-fold cross-validated probabilities")
     parser.add_argument("--write", action="store_true", help=f"write the coefficients to {MODEL_FILE}")
