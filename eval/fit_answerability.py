@@ -125,7 +125,33 @@ def cmrc_examples(path: Path, limit: int, seed: int) -> list[Example]:
     return examples
 
 
+# The direction each signal may push: more evidence never lowers the probability, a missing word,
+# value or slot never raises it. Without this, signals that move together (lexical coverage and
+# the sentence cosine, type_match and slot_missing) and the two kinds of text fitted at once (RGB's
+# negatives repeat the query's words) give some a weight of the wrong sign, and a question whose
+# best sentence holds every word and the value asked for is refused.
+SIGNS = {
+    "lexical": 1, "semantic": 1, "passage_cosine": 1, "type_match": 1, "unit_match": 1, "agreement": 1,
+    "missing_rare": -1, "missing_noun": -1, "conflict": -1, "foreign": -1, "focus_missing": -1,
+    "answer_cosine": 1, "sentence_lexical": 1, "number_missing": -1, "slot_missing": -1,
+}  # fmt: skip
+
+
 def fit(x: np.ndarray, y: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, float]:
+    """Logistic regression with each weight of its signal's sign (SIGNS): a signal whose weight
+    comes out of the wrong sign is left out and the rest refitted, until none is."""
+    signs = np.array([SIGNS.get(name, 0) for name in FEATURES])[: x.shape[1]]
+    kept = np.ones(x.shape[1], dtype=bool)
+    while True:
+        weights = np.zeros(x.shape[1])
+        weights[kept], bias = _fit_free(x[:, kept], y, weight)
+        wrong = kept & (weights * signs < 0)
+        if not wrong.any():
+            return weights, bias
+        kept &= ~wrong
+
+
+def _fit_free(x: np.ndarray, y: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, float]:
     """L2-penalised logistic regression by Newton's method; returns raw-unit weights and bias."""
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
