@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 import zlib
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import qa.answer  # noqa: F401  (sys.modules["qa.answer"] for the decision fixture)
 from qa.evaluation import SHARED_QUESTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,6 +60,17 @@ class BigramEncoder:
 @pytest.fixture
 def encoder() -> BigramEncoder:
     return BigramEncoder()
+
+
+@pytest.fixture(autouse=True)
+def _lexical_decision_with_the_fake_encoder(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fake encoder's bigram cosines mean nothing, and the shipped answerability decision leans on
+    the real model's sentence cosine (measured by the integration tests): others decide on the words."""
+    if request.node.get_closest_marker("integration") is None:
+        from qa.answerability import AnswerabilityModel
+
+        lexical = AnswerabilityModel({"lexical": 10.0, "conflict": -10.0}, -5.0, 0.5)
+        monkeypatch.setattr(sys.modules["qa.answer"], "default_model", lambda: lexical)
 
 
 @pytest.fixture(autouse=True)

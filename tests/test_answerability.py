@@ -97,10 +97,25 @@ def test_the_shipped_coefficients_cover_every_signal():
     assert data["features"] == list(FEATURES)
     assert set(data["weights"]) == set(FEATURES)
     model = default_model()
-    strong = signals(lexical=1.0, semantic=0.9, passage_cosine=0.85, type_match=1.0, agreement=1.0)
-    weak = signals(lexical=0.05, semantic=0.6, passage_cosine=0.6, type_match=0.5, agreement=0.5, missing_rare=1.0)
+    strong = signals(
+        lexical=1.0, semantic=0.9, passage_cosine=0.85, type_match=1.0, unit_match=0.5, agreement=1.0,
+        answer_cosine=0.85, sentence_lexical=1.0,
+    )  # fmt: skip
+    weak = signals(
+        lexical=0.05, semantic=0.6, passage_cosine=0.6, type_match=0.5, unit_match=0.5, agreement=0.5,
+        missing_rare=1.0, answer_cosine=0.6, focus_missing=1.0,
+    )  # fmt: skip
     assert model.probability(strong) > model.threshold > model.probability(weak)
-    assert model.probability(strong) > model.probability(signals(**{**strong.__dict__, "conflict": 1.0}))
+    for against in ("conflict", "slot_missing"):
+        assert model.probability(strong) > model.probability(signals(**{**strong.__dict__, against: 1.0}))
+
+
+def test_more_evidence_never_lowers_the_shipped_probability():
+    weights = default_model().weights
+    for evidence in ("lexical", "semantic", "passage_cosine", "type_match", "agreement", "answer_cosine"):
+        assert weights[evidence] >= 0, evidence
+    for missing in ("missing_rare", "missing_noun", "conflict", "focus_missing", "number_missing", "slot_missing"):
+        assert weights[missing] <= 0, missing
 
 
 @pytest.mark.parametrize(
