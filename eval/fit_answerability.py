@@ -278,23 +278,23 @@ def main() -> None:
 
     labelled = [e for e in examples if e.label is not None]
     own_labelled = [e for e in labelled if e.source == "own"]
-    public = len(own_labelled) < len(labelled)
+    with_public = len(own_labelled) < len(labelled)
     weights, bias = fit(*_design(labelled))
     names = dict(zip(FEATURES, (round(float(w), 4) for w in weights)))
     print(f"{len(own_labelled)} own and {len(labelled) - len(own_labelled)} public labelled examples; {names}, bias {bias:.3f}")
 
     held = cross_validated(examples) if args.cv else None
     header = "| threshold | own: found and holds the answer | refused | near misses refused | precision of found |"
-    print(header + (" RGB negatives refused | RGB positives right | CMRC right |" if public else ""))
+    print(header + (" RGB negatives refused | RGB positives right | CMRC right |" if with_public else ""))
     best = None
     for threshold in [round(t, 2) for t in np.arange(0.1, 0.95, 0.05)]:
         model = AnswerabilityModel(names, round(bias, 4), threshold)
         r = rates(examples, model, held)
         row = f"| {threshold:.2f} | {r['correct']:.1%} | {r['refused']:.1%} | {r['near_refused']:.1%} | {r['precision']:.1%} |"
-        if public:
+        if with_public:
             row += f" {r['rgb_rejection']:.1%} | {r['rgb_positive']:.1%} | {r['cmrc']:.1%} |"
         print(row)
-        score = objective(r, public) - abs(threshold - 0.5) / 100
+        score = objective(r, with_public) - abs(threshold - 0.5) / 100
         if best is None or score > best[0]:
             best = (score, model)
     chosen = best[1]

@@ -24,7 +24,8 @@ best evidence and weighs them with a logistic regression fitted offline
 - focus_missing: the IDF share of the question's focus (the words next to what it asks: 葡萄 in
   "种了多少亩葡萄", 服务业 in "服务业企业有多少家") that the answer sentence, its title and the
   sentence before do not hold: a near miss asks for a neighbour of the fact the sentence gives;
-- answer_cosine: the cosine of the question to the chosen sentence (0 without sentence vectors);
+- answer_cosine: the cosine of the question to the chosen sentence (the first passage's without
+  sentence vectors);
 - sentence_lexical: the IDF share of the question's words the chosen sentence itself holds;
 - number_missing: the share of the numbers the question names (2021, 3号线, 二季度 as 2) that the
   answer sentence with its title and the sentence before does not hold;
@@ -42,7 +43,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from qa.numerals import NumberMention, find_numbers
-from qa.sparse import segmenter
+from qa.sparse import QUESTION_WORDS, STOPWORDS, normalise, segmenter
 
 MODEL_FILE = Path(__file__).with_name("answerability.json")
 DISCRIMINATING_UNITS = frozenset({"季度", "年", "月", "号线", "期", "批", "届"})
@@ -216,11 +217,9 @@ _CLAUSE_BREAK = re.compile(r"[，,。？?！!；;：:、\s]")
 def focus_words(question: str) -> list[str]:
     """The content words next to what the question asks (two either side, within its clause).
 
-    "凹河村种了多少亩葡萄？" -> 种, 亩, 葡萄; "清镇市规模以上服务业企业有多少家？" -> 服务业, 企业, 家.
+    "凹河村种了多少亩葡萄？" -> …, 种, 亩, 葡萄; "清镇市规模以上服务业企业有多少家？" -> 企业, 服务业, 家.
     Empty when no asking word is found (yes/no questions ending in 吗 read the words before it).
     """
-    from qa.sparse import QUESTION_WORDS, STOPWORDS, normalise
-
     tokens = [t for t in segmenter().lcut(normalise(question)) if t.strip()]
     while tokens and _CLAUSE_BREAK.fullmatch(tokens[-1]):
         tokens.pop()
