@@ -31,9 +31,11 @@ from qa.answerability import (
     AnswerabilityModel,
     Signals,
     default_model,
+    focus_words,
     missing_nouns,
     name_conflict,
     number_conflict,
+    number_missing,
     unit_match,
 )
 from qa.followup import resolve_followup
@@ -53,6 +55,7 @@ SEMANTIC_WEIGHT = 1.0  # weight of a sentence's cosine to the question (0.6-0.9 
 TYPE_WEIGHT = 0.5
 RANK_WEIGHT = 0.1
 CONTEXT_WEIGHT = 0.3  # share of a sentence's coverage that may come from the sentence before it
+NOVEL_WEIGHT = 0.3  # weight of the coverage of the question words its passage's topic (title, first sentence) lacks
 NOT_FOUND = "文档中没有找到这个问题的答案。以下是最接近的段落，仅供参考。"
 CITATION_MARKER = re.compile(r"\[(\d+)\]")  # [n] cites passages[n-1]
 
@@ -99,6 +102,8 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
         re.compile(r"(?<![全本该各我])(?:站|省|市|县|镇|村|区|园)(?!政府|委|长|民|场|级)|国家|地区"),
     ),
 )
+
+CONCRETE_TYPES = frozenset({3, 4, 6})  # ANSWER_TYPES positions of a date, a quantity, a place: any answer holds one
 
 
 @dataclass(frozen=True)
@@ -193,6 +198,14 @@ def _simplified(sentence: str) -> str:
     return to_simplified(sentence)
 
 
+def answer_slot_missing(question: str, sentence: str) -> float:
+    """1.0 when the question asks for a date, a quantity or a place and the sentence holds none."""
+    for position, (asks, holds) in enumerate(ANSWER_TYPES):
+        if asks.search(question):
+            return float(position in CONCRETE_TYPES and not holds.search(_simplified(sentence)))
+    return 0.0
+
+
 def answer_type_match(question: str, sentence: str) -> float:
     """1.0 when the sentence holds what the question asks for, 0.0 when it does not, 0.5 if unknown.
 
@@ -214,6 +227,7 @@ def _score_sentences(
 ) -> list[_Scored]:
     """Score every sentence of the top passages; `cosines` (sentence -> cosine to the question) adds meaning."""
     scored = []
+    novel = _novel_words(words, passages) if NOVEL_WEIGHT else {}
     for rank, sentence, previous in _sentences_in_context(passages):
         # "该项目总投资3.36亿元" names its subject in the sentence before it.
         own = coverage(words, sentence, sparse)
@@ -224,9 +238,24 @@ def _score_sentences(
             + TYPE_WEIGHT * answer_type_match(question, sentence)
             + RANK_WEIGHT / (1 + rank)
             + SEMANTIC_WEIGHT * (cosines or {}).get(sentence, 0.0)
+            + (NOVEL_WEIGHT * coverage(novel[rank], sentence, sparse) if novel.get(rank) else 0.0)
         )
         scored.append(_Scored(score, sentence, rank, previous))
     return sorted(scored, key=lambda item: item.score, reverse=True)
+
+
+def _novel_words(words: list[str], passages: list[Passage]) -> dict[int, list[str]]:
+    """Per top passage, the question words its topic (title and first sentence) does not hold.
+
+    A passage about 大果西番莲 names it in its first sentence and then writes "其叶柄有四到六个腺体";
+    for "大果西番莲的叶柄有什么特点" the words that pick the sentence are those beyond the topic (叶柄).
+    """
+    novel = {}
+    for rank, passage in enumerate(passages[:ANSWER_PASSAGES]):
+        first = next(iter(split_sentences(passage.text)), "")
+        present, compact = _words_of(f"{passage.title}\n{first}")
+        novel[rank] = [word for word in words if word not in present and word not in compact]
+    return novel
 
 
 def _choose(scored: list[_Scored], question: str) -> list[_Scored]:
@@ -301,7 +330,22 @@ def answer_signals(
         missing_noun=_missing_rare(missing_nouns(query, passage_text), passage_text, sparse),
         conflict=float(conflict or name_conflict(query, context, top)),
         foreign=0.0 if HAN.search(query) else 1.0,
+        focus_missing=_focus_missing(query, _simplified(f"{source.title}{best.previous}{best.sentence}"), sparse),
+        answer_cosine=(cosines or {}).get(best.sentence, retrieval.cosines[0]),
+        sentence_lexical=coverage(words, best.sentence, sparse),
+        number_missing=number_missing(query, context),
+        slot_missing=answer_slot_missing(query, best.sentence),
     )
+
+
+def _focus_missing(query: str, evidence_text: str, sparse: SparseIndex) -> float:
+    """IDF share of the question's focus words (qa.answerability.focus_words) that the evidence lacks."""
+    focus = focus_words(query)
+    total = sum(sparse.idf(word) for word in focus)
+    if not total:
+        return 0.0
+    present, compact = _words_of(evidence_text)
+    return sum(sparse.idf(word) for word in focus if word not in present and word not in compact) / total
 
 
 def extract_answer(

@@ -20,7 +20,17 @@ best evidence and weighs them with a logistic regression fitted offline
   evidence holds with another value (and never with the asked one), or a place or
   organisation the passages do not name while the evidence names another of its kind;
 - foreign: the question has no Chinese characters (English): its lexical signals say nothing,
-  only the dense ones do.
+  only the dense ones do;
+- focus_missing: the IDF share of the question's focus (the words next to what it asks: 葡萄 in
+  "种了多少亩葡萄", 服务业 in "服务业企业有多少家") that the answer sentence, its title and the
+  sentence before do not hold: a near miss asks for a neighbour of the fact the sentence gives;
+- answer_cosine: the cosine of the question to the chosen sentence (the first passage's without
+  sentence vectors);
+- sentence_lexical: the IDF share of the question's words the chosen sentence itself holds;
+- number_missing: the share of the numbers the question names (2021, 3号线, 二季度 as 2) that the
+  answer sentence with its title and the sentence before does not hold;
+- slot_missing: the question asks for a date, a quantity or a place and the chosen sentence holds
+  none (a type_match of 0 for these concrete types, where a paraphrase always holds one).
 """
 
 from __future__ import annotations
@@ -33,7 +43,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from qa.numerals import NumberMention, find_numbers
-from qa.sparse import segmenter
+from qa.sparse import QUESTION_WORDS, STOPWORDS, normalise, segmenter
 
 MODEL_FILE = Path(__file__).with_name("answerability.json")
 DISCRIMINATING_UNITS = frozenset({"季度", "年", "月", "号线", "期", "批", "届"})
@@ -71,6 +81,11 @@ class Signals:
     missing_noun: float
     conflict: float
     foreign: float
+    focus_missing: float = 0.0
+    answer_cosine: float = 0.0
+    sentence_lexical: float = 0.0
+    number_missing: float = 0.0
+    slot_missing: float = 0.0
 
     def vector(self) -> list[float]:
         return [float(v) for v in asdict(self).values()]
@@ -144,6 +159,15 @@ def number_conflict(question: str, evidence: str, passage_text: str, source: str
     return bool(asked_ordinals and held_ordinals and not asked_ordinals & _ordinals(passage_text))
 
 
+def number_missing(question: str, evidence: str) -> float:
+    """Share of the question's numbers (by value) that the evidence never names; 0 when it names none."""
+    asked = {m.value for m in find_numbers(question)}
+    if not asked:
+        return 0.0
+    held = {m.value for m in find_numbers(evidence)}
+    return len(asked - held) / len(asked)
+
+
 def unit_match(question: str, sentence: str) -> float:
     """1.0 when the sentence holds a number in the unit the question asks for (多少名 -> 人/名), 0.0 when
     it does not, 0.5 when the question asks for no unit."""
@@ -183,6 +207,39 @@ def name_conflict(question: str, evidence: str, passages_text: str) -> bool:
         if suffix is not None and any(other.endswith(suffix) for other in held):
             return True
     return False
+
+
+ASKING = re.compile(r"^(?:多少|几(?!乎)|什么|哪|谁|怎么|怎样|如何|为什么|为何|何|是否|是不是|有没有|多大|多长|多久|多高|多远)")
+FOCUS_REACH = 2  # content words either side of the asking word
+_CLAUSE_BREAK = re.compile(r"[，,。？?！!；;：:、\s]")
+
+
+def focus_words(question: str) -> list[str]:
+    """The content words next to what the question asks (two either side, within its clause).
+
+    "凹河村种了多少亩葡萄？" -> …, 种, 亩, 葡萄; "清镇市规模以上服务业企业有多少家？" -> 企业, 服务业, 家.
+    Empty when no asking word is found (yes/no questions ending in 吗 read the words before it).
+    """
+    tokens = [t for t in segmenter().lcut(normalise(question)) if t.strip()]
+    while tokens and _CLAUSE_BREAK.fullmatch(tokens[-1]):
+        tokens.pop()
+    asking = [i for i, t in enumerate(tokens) if ASKING.match(t)]
+    if not asking and tokens and tokens[-1] in {"吗", "呢"}:
+        asking = [len(tokens) - 1]
+    focus: list[str] = []
+    for position in asking:
+        for step in (-1, 1):
+            taken = 0
+            i = position + step
+            while 0 <= i < len(tokens) and taken < FOCUS_REACH:
+                token = tokens[i]
+                if _CLAUSE_BREAK.fullmatch(token):
+                    break
+                if token not in STOPWORDS and token not in QUESTION_WORDS and not ASKING.match(token) and re.search(r"\w", token):
+                    focus.append(token)
+                    taken += 1
+                i += step
+    return list(dict.fromkeys(focus))
 
 
 def missing_nouns(question: str, text: str) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 import zlib
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import qa.answer  # noqa: F401  (sys.modules["qa.answer"] for the decision fixture)
 from qa.evaluation import SHARED_QUESTIONS
 from qa.index import build_index
 from qa.live import reset_shared
@@ -87,6 +89,17 @@ def retriever(documents_dir: Path, tmp_path: Path, encoder: BigramEncoder) -> Re
     """A retriever over the small `documents_dir`, built and searched with the fake encoder."""
     build_index(documents_dir, tmp_path / "index", encoder=encoder)
     return Retriever.load(tmp_path / "index", encoder=encoder)
+
+
+@pytest.fixture(autouse=True)
+def _lexical_decision_with_the_fake_encoder(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fake encoder's bigram cosines mean nothing, and the shipped answerability decision leans on
+    the real model's sentence cosine (measured by the integration tests): others decide on the words."""
+    if request.node.get_closest_marker("integration") is None:
+        from qa.answerability import AnswerabilityModel
+
+        lexical = AnswerabilityModel({"lexical": 10.0, "conflict": -10.0}, -5.0, 0.5)
+        monkeypatch.setattr(sys.modules["qa.answer"], "default_model", lambda: lexical)
 
 
 @pytest.fixture(autouse=True)

@@ -88,3 +88,36 @@ def test_a_traditional_sentence_holds_the_quantity_a_question_asks_for():
 
     assert answer_type_match("为什么能提前完成？", "由於訂單充足，工廠提前完成任務。") == 1.0  # 由於 is 由于
     assert answer_type_match("在哪个地方？", "位於清鎮縣") == 1.0  # 鎮, 縣 are 镇, 县
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "missing"),
+    [
+        ("种了多少亩？", "6月21日举行了活动。", 1.0),  # a quantity is asked, the sentence holds none
+        ("种了多少亩？", "共种植樱桃600亩。", 0.0),
+        ("什么时候建成开放？", "将建设山野露营地，发展农家乐。", 1.0),  # a date is asked
+        ("出现在哪个县？", "最大累计降水量为721.2毫米。", 1.0),  # a place is asked
+        ("为何如此？", "任何句子。", 0.0),  # a reason is no concrete slot: a paraphrase may give it in any words
+        ("是不是这样？", "任何句子。", 0.0),
+    ],
+)
+def test_answer_slot_missing(question, sentence, missing):
+    from qa.answer import answer_slot_missing
+
+    assert answer_slot_missing(question, sentence) == missing
+
+
+def test_the_words_beyond_a_passage_topic_are_those_its_title_and_first_sentence_lack():
+    from qa.answer import _novel_words
+    from qa.passage import Passage
+
+    passage = Passage(
+        text="大果西番莲是西番莲属的植物中果实最大的一种。其叶柄有四到六个腺体。",
+        source="plant.txt",
+        title="植物",
+        section="",
+        score=1.0,
+        citation="plant.txt",
+        passage_id=0,
+    )
+    assert _novel_words(["西番莲", "叶柄", "特点"], [passage]) == {0: ["叶柄", "特点"]}

@@ -12,9 +12,11 @@ from qa.answerability import (
     AnswerabilityModel,
     Signals,
     default_model,
+    focus_words,
     missing_nouns,
     name_conflict,
     number_conflict,
+    number_missing,
     unit_match,
 )
 
@@ -95,7 +97,46 @@ def test_the_shipped_coefficients_cover_every_signal():
     assert data["features"] == list(FEATURES)
     assert set(data["weights"]) == set(FEATURES)
     model = default_model()
-    strong = signals(lexical=1.0, semantic=0.9, passage_cosine=0.85, type_match=1.0, agreement=1.0)
-    weak = signals(lexical=0.05, semantic=0.6, passage_cosine=0.6, type_match=0.5, agreement=0.5, missing_rare=1.0)
+    strong = signals(
+        lexical=1.0, semantic=0.9, passage_cosine=0.85, type_match=1.0, unit_match=0.5, agreement=1.0,
+        answer_cosine=0.85, sentence_lexical=1.0,
+    )  # fmt: skip
+    weak = signals(
+        lexical=0.05, semantic=0.6, passage_cosine=0.6, type_match=0.5, unit_match=0.5, agreement=0.5,
+        missing_rare=1.0, answer_cosine=0.6, focus_missing=1.0,
+    )  # fmt: skip
     assert model.probability(strong) > model.threshold > model.probability(weak)
-    assert model.probability(strong) > model.probability(signals(**{**strong.__dict__, "conflict": 1.0}))
+    for against in ("conflict", "slot_missing"):
+        assert model.probability(strong) > model.probability(signals(**{**strong.__dict__, against: 1.0}))
+
+
+def test_more_evidence_never_lowers_the_shipped_probability():
+    weights = default_model().weights
+    for evidence in ("lexical", "semantic", "passage_cosine", "type_match", "agreement", "answer_cosine"):
+        assert weights[evidence] >= 0, evidence
+    for missing in ("missing_rare", "missing_noun", "conflict", "focus_missing", "number_missing", "slot_missing"):
+        assert weights[missing] <= 0, missing
+
+
+@pytest.mark.parametrize(
+    ("question", "focus"),
+    [
+        ("凹河村种了多少亩葡萄？", {"葡萄"}),  # the thing asked about, next to 多少
+        ("清镇市规模以上服务业企业有多少家？", {"服务业", "企业"}),
+        ("华锦铝业有多少名员工？", {"员工"}),
+        ("经开区的人才项目征集是只面向贵州省内吗？", {"贵州省"}),  # a yes/no question: the words before 吗
+    ],
+)
+def test_focus_words_are_the_words_next_to_what_is_asked(question, focus):
+    assert focus <= set(focus_words(question))
+
+
+def test_a_question_without_an_asking_word_has_no_focus():
+    assert focus_words("How many mu of cherry trees?") == []
+
+
+def test_number_missing_is_the_share_of_the_question_numbers_the_evidence_lacks():
+    assert number_missing("2021年香港GDP增长了多少？", "香港人均GDP已经达到比较高的水平。") == 1.0
+    assert number_missing("3号线的青春专列哪天发车？", "轨道交通3号线青春专列4月29日发车。") == 0.0
+    assert number_missing("清镇二季度产值多少？", "一季度，清镇市完成工业投资8.4亿元。") == 1.0  # 二 is not 一
+    assert number_missing("清镇的产值是多少？", "任何句子。") == 0.0  # no number asked

@@ -176,10 +176,12 @@ def test_every_dev_dialogue_is_answered(real_retriever: Retriever):
 HELDOUT = ROOT / "eval" / "questions.heldout.jsonl"
 # Issue 11 targets on the held-out half: found and holding the answer >= 0.90 of in-corpus questions,
 # refused >= 0.90 of unanswerable ones and >= 0.85 of near misses. None is reached yet. Reached with the
-# default int8 encoder: 67/89, 26/43, 14/30 (docs/ANSWERS.md); each floor is two questions below that, since
+# default int8 encoder: 70/89, 25/43, 13/30 (docs/ANSWERS.md); each floor is two questions below that, since
 # the int8 recipe a machine verifies (qa.onnx_export) moves a borderline question or two, and a real
-# regression moves more.
-HELDOUT_FLOORS = {"correct": 65 / 89, "refused": 24 / 43, "near_miss": 12 / 30}
+# regression moves more. The refusal floors stay where they were (24/43, 12/30: one below what is reached
+# now; the decision refuses one near miss fewer than before, 26 -> 25 refused, and answers three more
+# in-corpus questions, 67 -> 70).
+HELDOUT_FLOORS = {"correct": 68 / 89, "refused": 24 / 43, "near_miss": 12 / 30}
 
 
 def test_heldout_answers_meet_the_floors(real_retriever: Retriever):
