@@ -12,7 +12,16 @@ import pytest
 from qa import cli
 from qa.chunking import ChunkSettings
 from qa.errors import IndexLockedError
-from qa.index import MANIFEST_FILE, VECTORS_FILE, IndexSettings, build_index, index_status, load_index
+from qa.index import (
+    MANIFEST_FILE,
+    PIPELINE_MODULES,
+    VECTORS_FILE,
+    IndexSettings,
+    build_index,
+    index_status,
+    load_index,
+    pipeline_fingerprint,
+)
 from qa.lock import index_lock
 from qa.retriever import Retriever
 from tests.conftest import DOCUMENTS, BigramEncoder
@@ -113,10 +122,49 @@ def test_changing_the_model_or_settings_forces_a_full_rebuild(
 
 
 def test_an_index_without_stored_vectors_is_rebuilt_in_full(documents_dir: Path, tmp_path: Path, encoder):
+    """As an older version left it: no vectors.npy, and none listed among the manifest's checksums."""
     build_index(documents_dir, tmp_path / "index", encoder=encoder)
     (tmp_path / "index" / VECTORS_FILE).unlink()
+    manifest = json.loads((tmp_path / "index" / MANIFEST_FILE).read_text(encoding="utf-8"))
+    del manifest["files"][VECTORS_FILE]
+    (tmp_path / "index" / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    assert load_index(tmp_path / "index").passages  # it still answers questions
     report = build_index(documents_dir, tmp_path / "index", encoder=encoder)
-    assert VECTORS_FILE in report.full_reason and report.embedded == report.passages
+    assert report.full_reason == f"the previous index has no readable {VECTORS_FILE} (built by an older version)"
+    assert report.embedded == report.passages
+    assert (tmp_path / "index" / VECTORS_FILE).is_file()
+
+
+def test_a_change_of_the_document_pipeline_code_rebuilds_in_full(documents_dir: Path, tmp_path: Path):
+    """Passages made by other reading or cutting code are not reused (the manifest's `pipeline`)."""
+    build_index(documents_dir, tmp_path / "index", encoder=BigramEncoder())
+    manifest_file = tmp_path / "index" / MANIFEST_FILE
+    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    assert manifest["pipeline"] == pipeline_fingerprint()
+    manifest_file.write_text(json.dumps({**manifest, "pipeline": "0123456789abcdef"}), encoding="utf-8")
+    assert "code that reads and cuts documents changed" in index_status(
+        documents_dir, tmp_path / "index", model="fake-bigram", encoder_kind="torch"
+    ).problem
+    encoder = CountingEncoder()
+    report = build_index(documents_dir, tmp_path / "index", encoder=encoder)
+    assert "the code that reads and cuts documents changed" in report.full_reason
+    assert report.embedded == encoder.embedded == report.passages > 0
+    assert json.loads(manifest_file.read_text(encoding="utf-8"))["pipeline"] == pipeline_fingerprint()
+
+
+def test_the_pipeline_fingerprint_follows_the_bytes_of_each_module(monkeypatch: pytest.MonkeyPatch):
+    """Each module that reads or cuts documents counts: editing any one of them changes the fingerprint."""
+    assert set(PIPELINE_MODULES) == {"documents", "readers", "layout", "chunking", "passage"}
+    real_read_bytes = Path.read_bytes
+    before = pipeline_fingerprint()
+    for module in PIPELINE_MODULES:
+        edited = f"{module}.py"
+        monkeypatch.setattr(
+            Path, "read_bytes", lambda path, name=edited: real_read_bytes(path) + (b"#" if path.name == name else b"")
+        )
+        assert pipeline_fingerprint() != before, module
+        monkeypatch.setattr(Path, "read_bytes", real_read_bytes)
+    assert pipeline_fingerprint() == before
 
 
 def test_a_second_builder_stops_with_a_clear_message(documents_dir: Path, tmp_path: Path, encoder):

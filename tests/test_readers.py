@@ -141,7 +141,12 @@ def test_bad_files_are_skipped_with_one_warning_each(documents_dir: Path, tmp_pa
     passages = Retriever.load(tmp_path / "index", encoder=encoder).retrieve("秘密", k=100)
     assert all("秘密" not in p.text for p in passages)
     caplog.clear()
-    again = build_index(documents_dir, tmp_path / "index", encoder=encoder)  # known skips are not read again
+    read_again: list[str] = []
+    monkeypatch.setattr(
+        "qa.index.read_document", lambda path, folder: read_again.append(path.name) or read_document(path, folder)
+    )
+    again = build_index(documents_dir, tmp_path / "index", encoder=encoder)
+    assert read_again == []  # known skips (by hash) and unchanged documents are not read again
     assert again.up_to_date and again.skipped == 7
     assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 7
 
