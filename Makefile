@@ -45,8 +45,10 @@ index: setup
 run: index
 	$(BIN)/python app.py
 
+# the tests run in a random order (pytest-randomly; the seed is printed at the top: rerun one order
+# with PYTEST_ARGS=--randomly-seed=N, see README, Testing); PYTEST_ARGS adds options
 test: setup browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check qa tests bench app.py

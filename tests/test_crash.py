@@ -13,7 +13,8 @@ import pytest
 from qa.errors import IndexLockedError
 from qa.index import build_index, load_index
 from qa.retriever import LiveRetriever, Retriever
-from tests.conftest import ROOT, BigramEncoder
+from tests.conftest import ROOT
+from tests.gates import PausingEncoder
 
 QUESTION = "凹河村种植樱桃多少亩"
 
@@ -81,21 +82,6 @@ def test_a_question_asked_during_a_rebuild_is_answered_from_the_old_index(
     assert process.wait(timeout=60) == 0
     assert "600亩" in during
     assert "900亩" in live.retrieve(QUESTION, k=1)[0].text  # picked up without a restart
-
-
-class PausingEncoder(BigramEncoder):
-    """The fake encoder; once armed, its next call signals `entered` and waits for `release`."""
-
-    def __init__(self) -> None:
-        self.armed = False
-        self.entered, self.release = threading.Event(), threading.Event()
-
-    def encode(self, texts, *, show_progress=False):
-        if self.armed:
-            self.armed = False
-            self.entered.set()
-            assert self.release.wait(60), "never released"
-        return super().encode(texts, show_progress=show_progress)
 
 
 def test_a_running_question_keeps_the_index_it_started_with(

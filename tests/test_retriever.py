@@ -12,6 +12,13 @@ from qa.index import build_index
 from qa.retriever import LiveRetriever, Retriever, check_k
 
 
+@pytest.fixture(autouse=True)
+def _fresh_process_caches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """qa.retriever keeps encoders and live retrievers for the whole process: each test starts without any."""
+    monkeypatch.setattr("qa.retriever._encoders", {})
+    monkeypatch.setattr("qa.retriever._live", {})
+
+
 @pytest.fixture
 def retriever(documents_dir: Path, tmp_path: Path, encoder) -> Retriever:
     build_index(documents_dir, tmp_path / "index", encoder=encoder)

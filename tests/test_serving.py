@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from qa.index import build_index
 from qa.serving import CHAT_CONCURRENCY, DEFAULT_QUEUE_SIZE, AuthFormatError, launch_settings, parse_auth, same_origin
 from tests import test_app
 from tests.conftest import ROOT
+from tests.gates import Gate
 from tests.test_app import running_app
 
 fake_model = test_app.fake_model  # the fixture: fake encoder, fresh process-wide caches
@@ -62,32 +62,6 @@ def served_by_main(index_dir: Path, documents_dir: Path, *options: str) -> Itera
         yield f"http://127.0.0.1:{port}/", started[0]
     finally:
         started[0].close()
-
-
-class Gate:
-    """Holds every call to a function until `release` is set, counting the calls held at once."""
-
-    def __init__(self, function) -> None:
-        self.function = function
-        self.release = threading.Event()
-        self.inside = 0
-        self.condition = threading.Condition()
-
-    def __call__(self, *args, **kwargs):
-        with self.condition:
-            self.inside += 1
-            self.condition.notify_all()
-        try:
-            assert self.release.wait(120), "never released"
-            return self.function(*args, **kwargs)
-        finally:
-            with self.condition:
-                self.inside -= 1
-
-    def wait_inside(self, count: int) -> bool:
-        """Wait until `count` calls are held at once (False after a minute: a guard against hangs)."""
-        with self.condition:
-            return self.condition.wait_for(lambda: self.inside >= count, timeout=60)
 
 
 def test_launch_defaults_are_local_without_share_or_login():
@@ -240,8 +214,11 @@ def test_a_full_queue_answers_busy_at_once(index_dir: Path, documents_dir: Path,
     monkeypatch.setattr(web, "reply", gate)
     with served_by_main(index_dir, documents_dir, "--queue-size", "1") as (url, _):
         client = Client(url, verbose=False)
-        running = [client.submit("凹河村种植樱桃多少亩", 1, api_name="/chat") for _ in range(CHAT_CONCURRENCY)]
-        assert gate.wait_inside(CHAT_CONCURRENCY)  # every worker is held from here on
+        running = []
+        for held in range(1, CHAT_CONCURRENCY + 1):  # one at a time: each has left the queue for a worker
+            running.append(client.submit("凹河村种植樱桃多少亩", 1, api_name="/chat"))
+            assert gate.wait_inside(held)
+        # every worker is held from here on, the queue is empty
         later = [client.submit("凹河村种植樱桃多少亩", 1, api_name="/chat") for _ in range(4)]
         # one of them takes the one place in the queue; the other three are answered while no worker
         # is free, so they are refused at once, not after the running ones
