@@ -1,6 +1,7 @@
 # make run   set everything up, build index/ if missing or stale, start the web chat
 # make test  set everything up, run the whole test suite
 # make bench the benchmark table (bench/)
+# make mutate mutation testing of the core modules (slow; docs/TESTING.md)
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -12,7 +13,7 @@ PIP_INSTALL := $(BIN)/python -m pip install --quiet -c $(CONSTRAINTS)
 BROWSER_PACKAGES := chromium chromium-driver fonts-noto-cjk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup browser run test index lint bench constraints
+.PHONY: setup browser run test index lint bench constraints mutate
 
 setup: $(STAMP)
 
@@ -57,3 +58,9 @@ lint: setup
 bench: setup
 	$(PIP_INSTALL) -e '.[bench]'
 	$(BIN)/python -m bench
+
+# mutation testing, not tests: each core module mutated and judged by its fast tests (tests/mutate.py);
+# scores and surviving mutants in mutation-results/, figures in docs/TESTING.md. GROUPS="keyword layout" for some.
+mutate: setup
+	$(PIP_INSTALL) -e '.[mutate]'
+	nice $(BIN)/python tests/mutate.py $(GROUPS)
