@@ -155,6 +155,7 @@ def test_bigrams_search_only_the_words_no_passage_holds():
     index = SparseIndex.build(["清镇市工业投资8.4亿元。", "贵州全面入汛。"])
     assert not index.bigram_scores("清镇市工业投资").any()  # every word known: the word leg's business
     assert index.bigram_scores("清镇工投").dtype == np.float32 and index.scores("入汛").dtype == np.float32
+    assert index.scores("。").dtype == np.float32 and index.scores("。").tolist() == [0.0, 0.0]  # no words at all
 
 
 def test_an_index_saved_without_the_bigram_leg_loads_and_scores_no_bigrams(tmp_path: Path):
