@@ -30,8 +30,16 @@ _SESSION_CACHE = tempfile.mkdtemp(prefix="qa-test-cache-")
 # which encoder, model, index or store the tests measure (QA_TEST_CACHE, an opt-in reuse of the
 # 1,000-distractor index, stays).
 CHOOSING_ENV = (
-    "QA_ENCODER", "QA_MODEL", "QA_INDEX", "QA_STORE", "QA_DOCUMENTS", "QA_AUTH", "QA_HOST", "QA_PORT",
-    "QA_QUEUE_SIZE", "GRADIO_ANALYTICS_ENABLED",
+    "QA_ENCODER",
+    "QA_MODEL",
+    "QA_INDEX",
+    "QA_STORE",
+    "QA_DOCUMENTS",
+    "QA_AUTH",
+    "QA_HOST",
+    "QA_PORT",
+    "QA_QUEUE_SIZE",
+    "GRADIO_ANALYTICS_ENABLED",
 )  # not QA_MILVUS_URI: it names a real Milvus server the store contract should also run against
 # Caches of the libraries underneath (Hugging Face, torch, matplotlib, anything XDG): the model is
 # loaded from its local folder, so nothing in them is needed.

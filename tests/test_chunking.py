@@ -60,7 +60,9 @@ def test_a_short_tail_such_as_a_byline_joins_the_passage_before_it():
 
 def test_passages_do_not_overlap_and_carry_no_white_space_at_their_ends():
     sentences = [f"第{n}句话说的是清镇市第{n}个项目的进展情况。" for n in range(1, 9)]
-    article = Article("标题", [Block("".join(sentences[:4]), "", "paragraph"), Block("".join(sentences[4:]), "", "paragraph")])
+    article = Article(
+        "标题", [Block("".join(sentences[:4]), "", "paragraph"), Block("".join(sentences[4:]), "", "paragraph")]
+    )
     chunks = chunk_article(article, ChunkSettings(chunk_size=60, chunk_overlap=0, min_chunk=0))
     texts = [c.text for c in chunks]
     assert "".join(t.replace("\n", "") for t in texts) == "".join(sentences)  # each sentence once

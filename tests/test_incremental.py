@@ -146,9 +146,10 @@ def test_a_change_of_the_document_pipeline_code_rebuilds_in_full(documents_dir: 
     manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
     assert manifest["pipeline"] == pipeline_fingerprint()
     manifest_file.write_text(json.dumps({**manifest, "pipeline": "0123456789abcdef"}), encoding="utf-8")
-    assert "code that reads and cuts documents changed" in index_status(
-        documents_dir, tmp_path / "index", model="fake-bigram", encoder_kind="torch"
-    ).problem
+    assert (
+        "code that reads and cuts documents changed"
+        in index_status(documents_dir, tmp_path / "index", model="fake-bigram", encoder_kind="torch").problem
+    )
     encoder = CountingEncoder()
     report = build_index(documents_dir, tmp_path / "index", encoder=encoder)
     assert "the code that reads and cuts documents changed" in report.full_reason

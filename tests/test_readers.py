@@ -192,7 +192,10 @@ def test_read_documents_reads_the_good_files_and_warns_once_for_each_bad_one(tmp
         ("sub/b.md", "# 标题\n\n第二篇文档。", ()),
     ]
     assert documents[0].sha256 == hashlib.sha256("第一篇文档。".encode()).hexdigest()
-    assert [r.getMessage() for r in caplog.records] == ["skipped blank.txt: no text", "skipped zero.md: empty file (0 bytes)"]
+    assert [r.getMessage() for r in caplog.records] == [
+        "skipped blank.txt: no text",
+        "skipped zero.md: empty file (0 bytes)",
+    ]
     assert find_document_paths(folder) == [folder / "a.txt", folder / "blank.txt", folder / "sub" / "b.md"]
     (folder / "a.txt").unlink()
     (folder / "sub" / "b.md").unlink()
@@ -205,7 +208,11 @@ def test_a_document_without_text_names_the_file_the_reason_and_its_hash(tmp_path
     with pytest.raises(DocumentReadError) as raised:
         read_document(tmp_path / "blank.txt", tmp_path)
     error = raised.value
-    assert (error.path, error.reason, error.sha256) == (tmp_path / "blank.txt", "no text", hashlib.sha256(b" \n\n ").hexdigest())
+    assert (error.path, error.reason, error.sha256) == (
+        tmp_path / "blank.txt",
+        "no text",
+        hashlib.sha256(b" \n\n ").hexdigest(),
+    )
     assert str(tmp_path / "blank.txt") in str(error)
     (tmp_path / "zero.txt").write_bytes(b"")
     with pytest.raises(DocumentReadError) as raised:
