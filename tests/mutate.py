@@ -27,7 +27,17 @@ RESULTS = ROOT / "mutation-results"
 
 # group -> (modules mutated, fast test files that judge them)
 GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "answer": (("qa/answer.py",), ("tests/test_answer.py", "tests/test_question.py", "tests/test_followup.py")),
+    "answer": (
+        ("qa/answer.py",),
+        (
+            "tests/test_answer.py",
+            "tests/test_question.py",
+            "tests/test_followup.py",
+            "tests/test_chat.py",
+            "tests/test_answer_evaluation.py",
+            "tests/test_generation.py",
+        ),
+    ),
     "retrieval": (("qa/retriever.py", "qa/local_store.py"), ("tests/test_retriever.py", "tests/test_question.py")),
     "keyword": (("qa/sparse.py",), ("tests/test_sparse.py",)),
     "layout": (("qa/layout.py",), ("tests/test_layout.py",)),
