@@ -75,7 +75,7 @@ def scratch_copy(group: str, modules: tuple[str, ...], tests: tuple[str, ...]) -
         "source_paths=qa",
         "only_mutate=" + "\n    ".join(modules),
         "pytest_add_cli_args_test_selection=" + "\n    ".join(tests),
-        "also_copy=documents\n    eval\n    app.py",
+        "also_copy=documents\n    eval\n    app.py\n    README.md",
         "pytest_add_cli_args=\n    -p\n    no:randomly\n    -p\n    no:cacheprovider\n    -m\n    " + MARKS,
         "",
     ]

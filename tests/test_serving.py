@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -94,7 +95,7 @@ def test_main_launches_with_the_safe_settings(entry: str, monkeypatch: pytest.Mo
     assert launched["app_kwargs"]["middleware"][0].cls.__name__ == "OriginCheck"
     assert str((tmp_path / "missing").resolve()) in launched["blocked_paths"]
     assert str((tmp_path / "docs").resolve()) in launched["blocked_paths"]
-    assert str((ROOT / ".venv").resolve()) in launched["blocked_paths"]
+    assert str(Path(sys.prefix).resolve()) in launched["blocked_paths"]  # the Python environment running it
     assert queued == {"default_concurrency_limit": CHAT_CONCURRENCY, "max_size": DEFAULT_QUEUE_SIZE}
     monkeypatch.setenv("QA_AUTH", "ana:s3cret")
     monkeypatch.setenv("QA_QUEUE_SIZE", "7")
@@ -149,7 +150,7 @@ def test_same_origin_and_no_origin_requests_work(url: str):
 def test_file_routes_serve_nothing_outside_what_the_app_needs(url: str, index_dir: Path, documents_dir: Path):
     """What a client gets. Gradio's own defaults refuse these files too, so this holds even without our
     blocked folders; `test_main_launches_with_the_safe_settings` checks the folders `qa serve` blocks."""
-    venv_file = ROOT / ".venv" / "pyvenv.cfg"
+    venv_file = Path(sys.prefix) / "pyvenv.cfg"
     targets = ["/etc/passwd", str(venv_file), str(index_dir / "manifest.json"), str(documents_dir / "page.txt")]
     for target in targets:
         for route in ("gradio_api/file=", "file="):
