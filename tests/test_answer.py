@@ -163,3 +163,21 @@ def test_close_runners_up_join_the_best_sentence(question: str, count: int):
     assert [item.sentence for item in _choose([_Scored(1.0, "一。", 0), _Scored(0.89, "五。", 2)], question)] == [
         "一。"
     ]
+
+
+def test_an_aspect_question_gets_the_section_headings_of_the_answer_article(tmp_path: Path, encoder):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "flood.md").write_text(
+        "# 贵州六方面做好防汛抗旱工作\n\n### 健全联动机制\n\n与周边省份建立自然灾害联防联控机制。\n\n"
+        "### 全面排查隐患\n\n对水库、河道开展隐患排查。\n\n### 超前安排部署\n\n提前安排部署防汛抗旱工作。\n",
+        encoding="utf-8",
+    )
+    build_index(folder, tmp_path / "index", encoder=encoder)
+    retriever = Retriever.load(tmp_path / "index", encoder=encoder)
+    result = answer("贵州做好防汛抗旱工作有哪几个方面？", retriever=retriever)
+    assert result.found
+    assert result.text == "提前安排部署防汛抗旱工作。[1]健全联动机制[3]；全面排查隐患[2]；超前安排部署[1]"
+    assert result.sentences[-3:] == ["健全联动机制", "全面排查隐患", "超前安排部署"]
+    plain = answer("贵州做好防汛抗旱工作的内容", retriever=retriever)
+    assert "健全联动机制[" not in plain.text  # not an aspect question: no heading list
