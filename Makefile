@@ -51,8 +51,15 @@ run: index
 test: setup browser
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
+# the files `ruff format` keeps (issue 15); add a file here once it is formatted
+FORMATTED := qa/__init__.py qa/distractors.py qa/embedding.py qa/evaluation.py \
+	qa/generation.py qa/index.py qa/index_format.py qa/integrations/langchain.py qa/live.py qa/local_store.py \
+	qa/milvus_store.py qa/retriever.py qa/sentences.py qa/store.py qa/swap.py \
+	bench/incremental.py bench/measure.py bench/milvus.py
+
 lint: setup
 	$(BIN)/ruff check qa tests bench app.py
+	$(BIN)/ruff format --check $(FORMATTED)
 
 # benchmarks (not tests): prints a table, see bench/RESULTS.md
 bench: setup

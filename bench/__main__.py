@@ -27,7 +27,7 @@ from qa.chunking import ChunkSettings
 from qa.distractors import corpus_with_distractors
 from qa.embedding import ONNX_INT8, TORCH, load_encoder
 from qa.evaluation import DEFAULT_QUESTIONS, SHARED_QUESTIONS, load_questions
-from qa.index import load_index
+from qa.index_format import load_index
 from qa.retriever import Retriever
 from qa.sparse import SparseIndex
 from qa.vector_index import FLAT_LIMIT

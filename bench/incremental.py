@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qa.distractors import inews_articles
+from qa.distractors import write_inews_articles
 from qa.embedding import DEFAULT_MODEL, load_encoder
 from qa.index import build_index
 
@@ -27,10 +27,7 @@ from qa.index import build_index
 def write_corpus(folder: Path, articles: int) -> Path:
     """Copy documents/ and write `articles` inews articles under inews/; return a seed document."""
     shutil.copytree(ROOT / "documents", folder)
-    (folder / "inews").mkdir()
-    for number, (title, content) in enumerate(inews_articles(articles), 1):
-        text = f"## {title.strip()}\n\n{content.replace(chr(92) + 'n', chr(10)).strip()}\n"
-        (folder / "inews" / f"{number:05d}.txt").write_text(text, encoding="utf-8")
+    write_inews_articles(folder, articles)
     return min(folder.glob("*.txt"))
 
 

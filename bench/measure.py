@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,8 @@ import numpy as np
 
 from qa.documents import read_documents
 from qa.evaluation import EvalQuestion, evaluate, is_hit
-from qa.index import IndexSettings, LoadedIndex, build_index, passages_of
+from qa.index import IndexSettings, build_index, passages_of
+from qa.index_format import LoadedIndex
 from qa.retriever import Retriever
 from qa.sparse import SparseIndex
 from qa.vector_index import make_vector_index, search
@@ -55,17 +57,22 @@ def build(corpus: Path, index_dir: Path, kind: str) -> Build:
     return Build(time.perf_counter() - started, sum(map(len, texts)), len(texts))
 
 
-def latency(retriever: Retriever, questions: list[str], rounds: int, mode: str | None = None) -> Latency:
-    """Warm latency of retrieve(k=5): one untimed round, then `rounds` timed rounds."""
+def warm_latency(search: Callable[[str], object], questions: list[str], rounds: int) -> Latency:
+    """Warm latency of `search`: one untimed round, then `rounds` timed rounds."""
     for question in questions:
-        retriever.retrieve(question, k=5, mode=mode)
+        search(question)
     times = []
     for _ in range(rounds):
         for question in questions:
             started = time.perf_counter()
-            retriever.retrieve(question, k=5, mode=mode)
+            search(question)
             times.append(time.perf_counter() - started)
     return Latency(1000 * float(np.percentile(times, 50)), 1000 * float(np.percentile(times, 95)))
+
+
+def latency(retriever: Retriever, questions: list[str], rounds: int, mode: str | None = None) -> Latency:
+    """Warm latency of retrieve(k=5)."""
+    return warm_latency(lambda question: retriever.retrieve(question, k=5, mode=mode), questions, rounds)
 
 
 def quality(retriever: Retriever, questions: list[EvalQuestion], mode: str) -> tuple[float, float]:
@@ -181,15 +188,7 @@ class LangChainPipeline:
         return time.perf_counter() - started
 
     def latency(self, questions: list[str], rounds: int) -> Latency:
-        for question in questions:
-            self.store.similarity_search(question, k=5)
-        times = []
-        for _ in range(rounds):
-            for question in questions:
-                started = time.perf_counter()
-                self.store.similarity_search(question, k=5)
-                times.append(time.perf_counter() - started)
-        return Latency(1000 * float(np.percentile(times, 50)), 1000 * float(np.percentile(times, 95)))
+        return warm_latency(lambda question: self.store.similarity_search(question, k=5), questions, rounds)
 
     def hit_at_5(self, questions: list[EvalQuestion]) -> float:
         hits = 0

@@ -19,21 +19,23 @@ import argparse
 import statistics
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from qa import milvus_store
 from qa.embedding import configured_model, default_kind, load_encoder
-from qa.evaluation import evaluate, load_questions
-from qa.index import build_index, load_index
+from qa.evaluation import SHARED_QUESTIONS, evaluate, load_questions
+from qa.index import build_index
+from qa.index_format import load_index
 from qa.retriever import Retriever
 from qa.store import MILVUS, StoreLocation
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = ROOT / "documents"
 QUESTION_SETS = {
-    "dev": ROOT.parent / "shared" / "eval" / "dev_questions.jsonl",
+    "dev": (ROOT / SHARED_QUESTIONS).resolve(),
     "paraphrases": ROOT / "eval" / "paraphrases.jsonl",
 }
 QUESTIONS = [
@@ -83,7 +85,7 @@ class RememberingEncoder:
 
     def __init__(self, encoder) -> None:
         self.encoder, self.name, self.dimension = encoder, encoder.name, encoder.dimension
-        self.kind = getattr(encoder, "kind", "torch")
+        self.kind = encoder.kind
         self._vectors: dict[str, np.ndarray] = {}
 
     def encode(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
@@ -107,7 +109,7 @@ def scale(folder: Path, passages: int, repeats: int) -> None:
     by_source: dict[str, list[int]] = {}
     for row, passage in enumerate(stored):
         by_source.setdefault(f"{passage.source}#{row // len(seed.passages)}", []).append(row)
-    manifest = {**seed.manifest, "counts": {**seed.manifest["counts"], "passages": passages}}
+    manifest = replace(seed.manifest, counts=replace(seed.manifest.counts, passages=passages))
     print(f"{passages} passages ({len(by_source)} synthetic documents), dimension {real.shape[1]}")
 
     from qa.index import LocalWriter

@@ -9,8 +9,9 @@ for p in retriever.retrieve("清镇市一季度完成工业投资多少？", k=5
 from qa.answer import Answer, answer
 from qa.errors import QAError
 from qa.index import BuildReport, IndexSettings, build_index
+from qa.live import retrieve
 from qa.passage import Passage
-from qa.retriever import IndexInfo, Retriever, retrieve
+from qa.retriever import IndexInfo, Retriever
 
 __all__ = [
     "Answer",

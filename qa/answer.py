@@ -38,9 +38,10 @@ from qa.answerability import (
 )
 from qa.followup import resolve_followup
 from qa.generation import GenerationConfig, generate_answer
+from qa.live import live_retriever
 from qa.passage import Passage, StoredPassage
 from qa.question import prepare_question, to_simplified
-from qa.retriever import LiveRetriever, Retrieval, Retriever, live_retriever
+from qa.retriever import Retrieval, RetrieverSource
 from qa.sentences import split_sentences
 from qa.sparse import QUESTION_WORDS, SparseIndex, content_words, tokenize
 
@@ -373,7 +374,7 @@ def answer(
     history: list[tuple[str, str]] | None = None,
     *,
     k: int = 5,
-    retriever: Retriever | LiveRetriever | None = None,
+    retriever: RetrieverSource | None = None,
 ) -> Answer:
     """Answer a question from the default index (or the retriever given).
 
@@ -381,7 +382,7 @@ def answer(
     follow-up such as "枇杷呢？" is searched together with the question it follows.
     """
     prepared = prepare_question(question)
-    current = (retriever or live_retriever()).current() if not isinstance(retriever, Retriever) else retriever
+    current = (retriever or live_retriever()).current()
     earlier = [prepare_question(user).text for user, _ in history or [] if isinstance(user, str) and user.strip()]
     searched = current.normalize(resolve_followup(prepared.text, earlier)).text
     query = searched if searched != prepared.text else question

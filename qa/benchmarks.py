@@ -36,12 +36,13 @@ from pathlib import Path
 import numpy as np
 
 from qa.answer import answer
-from qa.distractors import cache_root
+from qa.cache import cache_root
 from qa.errors import QAError
 from qa.evaluation import MRR_DEPTH, compact, is_hit, read_json_lines
-from qa.index import VECTORS_FILE, LoadedIndex, load_index
+from qa.index_format import VECTORS_FILE, LoadedIndex, load_index
+from qa.live import shared_encoder
 from qa.local_store import LocalStore
-from qa.retriever import DEFAULT_MODE, Retriever, check_encoder, shared_encoder
+from qa.retriever import DEFAULT_MODE, Retriever, check_encoder
 from qa.sparse import SparseIndex
 from qa.vector_index import make_vector_index
 
@@ -276,12 +277,12 @@ IndexFor = Callable[[Path], Path]  # corpus folder -> the folder of its cached, 
 def load_retriever(index_dir: Path, mode: str = DEFAULT_MODE, sources: set[str] | None = None) -> Retriever:
     """A retriever over an index, or over the passages of some of its documents only."""
     index = load_index(index_dir)
-    encoder = shared_encoder(index.manifest["model"], index.manifest.get("encoder"))
+    encoder = shared_encoder(index.manifest.model, index.manifest.encoder)
     if sources is not None:
         rows = [p.passage_id for p in index.passages if p.source in sources]
         passages = [replace(index.passages[row], passage_id=i) for i, row in enumerate(rows)]
         vectors = np.load(index_dir / VECTORS_FILE)[rows]
-        with_titles = index.manifest.get("settings", {}).get("embed_titles", True)
+        with_titles = index.manifest.settings.get("embed_titles", True)
         index = LoadedIndex(
             index_dir,
             index.manifest,

@@ -26,7 +26,7 @@ from qa.errors import QAError
 from qa.index import BuildReport
 from qa.passage import Passage
 from qa.question import MAX_QUESTION_CHARS, truncation_notice
-from qa.retriever import IndexInfo, LiveRetriever, Retriever
+from qa.retriever import IndexInfo, RetrieverSource
 from qa.sparse import tokenize
 
 FOLD_CHARS = 160  # passages longer than this fold behind a preview
@@ -120,7 +120,7 @@ def format_answer(result: Answer) -> str:
 
 
 def reply(
-    retriever: Retriever | LiveRetriever,
+    retriever: RetrieverSource,
     message: object,
     k: object = 5,
     history: list[str] | None = None,
@@ -137,12 +137,12 @@ def reply(
     return format_answer(result)
 
 
-def cited_passages(retriever: Retriever | LiveRetriever, question: object, k: object = 5) -> list[dict[str, Any]]:
+def cited_passages(retriever: RetrieverSource, question: object, k: object = 5) -> list[dict[str, Any]]:
     """The passages for a question as JSON objects with the `Passage` fields. Raises QAError subclasses."""
     return [passage.to_json() for passage in retriever.retrieve(question, k=k)]  # type: ignore[arg-type]
 
 
-def describe_index(retriever: LiveRetriever) -> str:
+def describe_index(retriever: RetrieverSource) -> str:
     """What is indexed, for the side panel; says how to build an index when there is none."""
     try:
         return format_index_info(retriever.current().info)

@@ -38,7 +38,8 @@ from qa.documents import default_documents_dir
 from qa.embedding import ENCODER_KINDS, TORCH, configured_model
 from qa.errors import QAError, UsageError
 from qa.evaluation import DEFAULT_QUESTIONS, evaluate, evaluation_index, load_questions
-from qa.index import BuildReport, IndexSettings, IndexStatus, build_index, index_status, stale_reason
+from qa.index import BuildReport, IndexSettings, IndexStatus, build_index, index_status
+from qa.index_format import Manifest
 from qa.models import licence_of
 from qa.question import truncation_notice
 from qa.retriever import DEFAULT_MODE, MODES, Retriever, default_index_dir
@@ -75,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     _folder_options(build)
     build.add_argument("--full", action="store_true", help="embed every document again, not only changed ones")
     build.add_argument("--if-stale", action="store_true", help="do nothing when the index matches the documents")
-    build.add_argument("--watch", action="store_true", help="then follow the folder, as `qa watch`")
+    build.add_argument("--watch", action="store_true", help="an alias of `qa watch`: build, then follow the folder")
     build.add_argument("--settle", type=float, default=SETTLE, help=argparse.SUPPRESS)
     build.add_argument(
         "--encoder",
@@ -159,7 +160,8 @@ def _build(args: argparse.Namespace) -> int:
     if args.watch:
         return _watch(args)
     if args.if_stale:
-        reason = stale_reason(args.documents, index_dir, model=model, encoder_kind=args.encoder, store=store)
+        status = index_status(args.documents, index_dir, model=model, encoder_kind=args.encoder, store=store)
+        reason = status.stale_reason
         if reason is None:
             print(f"index {store or index_dir} is up to date")
             return 0
@@ -186,11 +188,10 @@ def _status(args: argparse.Namespace) -> int:
         return 0 if status.up_to_date else 1
     print(f"store: {_describe_store(store, status.manifest)}" if store else f"store: local folder {index_dir}")
     if status.manifest is not None:
-        counts = status.manifest.get("counts", {})
+        counts = status.manifest.counts
         print(
-            f"index {store or index_dir}: {counts.get('documents', 0)} documents, {counts.get('articles', 0)} articles, "
-            f"{counts.get('passages', 0)} passages; model {status.manifest.get('model')}, "
-            f"built {status.manifest.get('built_at')}"
+            f"index {store or index_dir}: {counts.documents} documents, {counts.articles} articles, "
+            f"{counts.passages} passages; model {status.manifest.model}, built {status.manifest.built_at}"
         )
         for line in _encoder_lines(status.manifest, status.encoder_fingerprint):
             print(line)
@@ -211,20 +212,20 @@ def _status(args: argparse.Namespace) -> int:
     return 0 if status.up_to_date else 1
 
 
-def _describe_store(store: StoreLocation, manifest: dict | None) -> str:
-    where = manifest.get("store", {}) if manifest else {}
-    if not where:
+def _describe_store(store: StoreLocation, manifest: Manifest | None) -> str:
+    where = (manifest.store if manifest is not None else None) or {}
+    if manifest is None or not where:
         return f"Milvus {store}, nothing published"
     return (
         f"Milvus {store}, collection {where.get('collection')}, build {where.get('generation')}, "
-        f"dense index {manifest.get('index_type')}, keywords {where.get('analyzer')}"
+        f"dense index {manifest.index_type}, keywords {where.get('analyzer')}"
     )
 
 
-def _encoder_lines(manifest: dict, fingerprint_here: str | None) -> list[str]:
+def _encoder_lines(manifest: Manifest, fingerprint_here: str | None) -> list[str]:
     """What `qa status` says of the encoder: kind, recipe, its check against the float model, licence."""
-    check = manifest.get("encoder_check") or {}
-    kind = manifest.get("encoder", TORCH)
+    check = manifest.encoder_check or {}
+    kind = manifest.encoder
     if check:
         described = (
             f"encoder: {kind}, {check.get('recipe')}; cosine to the float model over the probe texts "
@@ -232,21 +233,22 @@ def _encoder_lines(manifest: dict, fingerprint_here: str | None) -> list[str]:
         )
     else:
         described = f"encoder: {kind} (the model itself, float32)" if kind == TORCH else f"encoder: {kind}"
-    lines = [described, f"model {manifest.get('model')}: {licence_of(str(manifest.get('model')))}"]
+    lines = [described, f"model {manifest.model}: {licence_of(manifest.model)}"]
     if fingerprint_here is None:
         lines.append("this machine has not exported the encoder yet: the next build or question exports and checks it")
     return lines
 
 
 def _status_json(status: IndexStatus, documents_dir: Path, store: StoreLocation | None) -> dict[str, Any]:
-    manifest = status.manifest or {}
+    manifest = status.manifest.to_json() if status.manifest is not None else {}
     return {
         "index": str(store) if store else str(status.index_dir),
         "documents": str(documents_dir),
         "up_to_date": status.up_to_date,
         "problem": status.problem,  # why a full rebuild is needed; null when none is
         "indexed": {
-            key: manifest.get(key) for key in ("model", "encoder", "encoder_check", "encoder_fingerprint", "built_at", "counts")
+            key: manifest.get(key)
+            for key in ("model", "encoder", "encoder_check", "encoder_fingerprint", "built_at", "counts")
         }
         if status.manifest
         else None,

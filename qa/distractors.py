@@ -37,6 +37,14 @@ def inews_articles(count: int) -> list[tuple[str, str]]:
     return articles[:count]
 
 
+def write_inews_articles(folder: Path, count: int) -> None:
+    """Write the first `count` inews articles as folder/inews/00001.txt …, a `## title` over its text."""
+    (folder / "inews").mkdir(parents=True, exist_ok=True)
+    for number, (title, content) in enumerate(inews_articles(count), 1):
+        text = f"## {title.strip()}\n\n{content.replace(chr(92) + 'n', chr(10)).strip()}\n"
+        (folder / "inews" / f"{number:05d}.txt").write_text(text, encoding="utf-8")
+
+
 def corpus_with_distractors(documents_dir: Path, count: int) -> Path:
     """A cached folder holding the documents plus `count` distractor articles under inews/."""
     sources = find_document_paths(documents_dir)
@@ -53,10 +61,7 @@ def corpus_with_distractors(documents_dir: Path, count: int) -> Path:
         target = staging / path.relative_to(documents_dir)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, target)
-    (staging / "inews").mkdir(parents=True, exist_ok=True)
-    for number, (title, content) in enumerate(inews_articles(count), 1):
-        text = f"## {title.strip()}\n\n{content.replace(chr(92) + 'n', chr(10)).strip()}\n"
-        (staging / "inews" / f"{number:05d}.txt").write_text(text, encoding="utf-8")
+    write_inews_articles(staging, count)
     (staging / ".complete").touch()
     shutil.rmtree(folder, ignore_errors=True)
     staging.rename(folder)

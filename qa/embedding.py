@@ -27,10 +27,10 @@ ENCODER_KINDS = (ONNX_INT8, TORCH)
 
 
 class Encoder(Protocol):
-    name: str  # recorded in the index manifest
+    name: str  # recorded in the index manifest, as are the two below
+    kind: str  # one of ENCODER_KINDS: how the vectors are made
     dimension: int
-    # Also recorded when present: `kind`, one of ENCODER_KINDS (an encoder without one counts as
-    # torch), and `fingerprint`, which names the exact graph (see `fingerprint_of`).
+    # Also recorded when present: `fingerprint`, which names the exact graph (see `fingerprint_of`).
 
     def encode(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
         """Return a float32 array of shape (len(texts), dimension), rows of unit length."""
@@ -70,11 +70,6 @@ class SentenceTransformerEncoder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
-def kind_of(encoder: Encoder) -> str:
-    """The kind recorded in the manifest for an encoder."""
-    return getattr(encoder, "kind", TORCH)
-
-
 def torch_fingerprint(model: str) -> str:
     return f"{TORCH}/float32/{model}"
 
@@ -82,10 +77,9 @@ def torch_fingerprint(model: str) -> str:
 def fingerprint_of(encoder: Encoder) -> str:
     """What names the encoder's exact vectors: kind, recipe and export key for the ONNX path.
 
-    An encoder without one counts as its model run by sentence-transformers in float32.
+    An encoder without a `fingerprint` is named by its kind and model (torch: float32).
     """
-    kind = kind_of(encoder)
-    default = torch_fingerprint(encoder.name) if kind == TORCH else f"{kind}/{encoder.name}"
+    default = torch_fingerprint(encoder.name) if encoder.kind == TORCH else f"{encoder.kind}/{encoder.name}"
     return getattr(encoder, "fingerprint", None) or default
 
 

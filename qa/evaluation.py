@@ -19,8 +19,9 @@ from qa.cache import cache_root
 from qa.distractors import corpus_with_distractors
 from qa.embedding import default_kind
 from qa.errors import QAError
-from qa.index import IndexSettings, build_index, stale_reason
+from qa.index import IndexSettings, build_index, index_status
 from qa.retriever import Retriever
+from qa.sentences import compact
 
 HIT_AT = (1, 3, 5)
 MRR_DEPTH = 10
@@ -64,10 +65,6 @@ class EvalReport:
             f"{self.mode}: {self.questions} questions  {hits}  MRR@{MRR_DEPTH} {self.mrr:.3f}  "
             f"median passage {self.median_passage_chars:.0f} chars"
         )
-
-
-def compact(text: str) -> str:
-    return "".join(text.split())
 
 
 def is_hit(text: str, answers: tuple[str, ...]) -> bool:
@@ -136,6 +133,6 @@ def evaluation_index(
     kind = default_kind()
     key = json.dumps([str(Path(corpus).resolve()), model, kind, settings.to_dict()], sort_keys=True)
     index_dir = cache_root() / "eval-indexes" / hashlib.sha256(key.encode()).hexdigest()[:16]
-    if stale_reason(corpus, index_dir, model=model, encoder_kind=kind, settings=settings) is not None:
+    if index_status(corpus, index_dir, model=model, encoder_kind=kind, settings=settings).stale_reason is not None:
         build_index(corpus, index_dir, model=model, encoder_kind=kind, settings=settings, show_progress=show_progress)
     return index_dir

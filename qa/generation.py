@@ -22,7 +22,7 @@ import urllib.request
 from dataclasses import dataclass
 
 from qa.passage import Passage
-from qa.sentences import split_sentences
+from qa.sentences import compact, split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ def problems(text: str, passages: list[Passage]) -> list[str]:
     for sentence in split_sentences(MARKER_AFTER_STOP.sub(r"\2\1", text)):
         cited = [passages[int(m) - 1] for m in MARKER.findall(sentence)]
         for number in NUMBER.findall(MARKER.sub("", sentence)):
-            if not any(number in "".join(p.text.split()) for p in cited):
+            if not any(number in compact(p.text) for p in cited):
                 where = ", ".join(f"[{passages.index(p) + 1}]" for p in cited) or "no cited passage"
                 found.append(f"{number} is not in {where}")
     return found

@@ -1,38 +1,29 @@
-"""Build, update, save and load the index: FAISS vectors plus passages and a manifest.
+"""Plan, build and check the index: which documents changed, embed those, publish the result.
 
-The index folder is plain files a person can inspect:
-
-    faiss.index       the search structure, row i = passage_id i
-    vectors.npy       the same vectors, float32, shape (passages, dimension), row i = passage_id i
-    bm25/             the keyword index (bm25s files), document i = passage_id i
-    passages.jsonl    one StoredPassage a line, UTF-8 (ensure_ascii=False)
-    manifest.json     format version, model, dimension, settings, document hashes, skipped files,
-                      counts, time
+    >>> status = index_status(Path("documents"), Path("index"), model="m3e-small")
+    >>> status.added, status.stale_reason
+    (['new.txt'], 'documents changed: new.txt')
+    >>> build_index(Path("documents"), Path("index")).summary()
+    'indexed 3 documents, 9 articles, 40 passages in 2.1 s with m3e-small -> index\\n…'
 
 A build is incremental: documents whose sha256 matches the manifest keep their passages
 and vectors (from vectors.npy); only added and changed documents are embedded. It is
-written to a temporary folder beside the index and swapped in atomically, under a lock
-(`qa.lock`), so a crash never leaves a half-written index and a reader never sees one.
-This module does not answer questions.
+written to a temporary folder beside the index and swapped in atomically (`qa.swap`),
+under a lock (`qa.lock`), so a crash never leaves a half-written index and a reader never
+sees one. The files and the manifest are `qa.index_format`'s. This module does not answer
+questions.
 """
 
 from __future__ import annotations
 
-import ctypes
-import errno
 import hashlib
-import json
 import logging
-import os
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import faiss
 import numpy as np
 
 from qa.chunking import ChunkSettings, chunk_article
@@ -43,36 +34,43 @@ from qa.embedding import (
     configured_model,
     default_kind,
     fingerprint_of,
-    kind_of,
     known_fingerprint,
     load_encoder,
 )
 from qa.errors import DocumentReadError, IndexMismatchError, IndexNotFoundError, NoDocumentsError
-from qa.integrity import file_digests, integrity_problem
+from qa.index_format import (  # noqa: F401  # the format's names, re-exported for callers of qa.index
+    FAISS_FILE,
+    FORMAT_VERSION,
+    MANIFEST_FILE,
+    PASSAGES_FILE,
+    VECTORS_FILE,
+    Counts,
+    LoadedIndex,
+    Manifest,
+    load_index,
+    read_manifest,
+    read_passages,
+    readable_manifest,
+    write_index,
+)
+from qa.integrity import integrity_problem
 from qa.layout import split_articles
 from qa.lock import index_lock
 from qa.passage import StoredPassage
 from qa.sparse import SparseIndex
 from qa.store import StoreLocation, StoreWriter, parse_location
+from qa.swap import clean_leftovers
 from qa.vector_index import make_vector_index
 from qa.versions import dependency_changes, index_dependencies
 
 log = logging.getLogger(__name__)
 
-FORMAT = "qa-index"
-FORMAT_VERSION = 4  # 3: manifest keeps the sha256 of every file; 4: the encoder's fingerprint
-FAISS_FILE = "faiss.index"
-VECTORS_FILE = "vectors.npy"
-PASSAGES_FILE = "passages.jsonl"
-SPARSE_DIR = "bm25"
-MANIFEST_FILE = "manifest.json"
-KEPT_FILES = ("README.md",)  # committed files inside the index folder, carried over on a swap
 # The code that turns a file into passages: when it changes, old passages may differ from new ones.
 PIPELINE_MODULES = ("documents", "readers", "layout", "chunking", "passage")
 # The code that turns a passage into keywords: when it changes, the keyword index is rebuilt and
 # the vectors are kept (every build indexes the keywords of all passages anew).
 KEYWORD_MODULES = ("sparse", "question")
-LOAD_ATTEMPTS = 3  # a load that overlaps a swap is tried again
+NO_BODY_TEXT = "only headings, no body text to index"
 
 
 @dataclass(frozen=True)
@@ -136,38 +134,7 @@ class BuildReport:
 
 
 @dataclass(frozen=True)
-class IndexStatus:
-    """How the documents folder differs from the index, as `qa status` shows it."""
-
-    index_dir: Path
-    manifest: dict[str, Any] | None  # None when there is no readable index
-    problem: str | None  # why the whole index must be rebuilt, None when it can be updated
-    added: list[str]
-    changed: list[str]
-    removed: list[str]
-    unchanged: list[str]
-    skipped: list[SkippedFile]
-    keywords_stale: bool = False  # the keyword code changed since the build: a build re-indexes keywords
-    # the fingerprint of this machine's encoder for the index's model and kind; None when the
-    # ONNX path has not been exported here yet (the next build or question exports and checks it)
-    encoder_fingerprint: str | None = None
-
-    @property
-    def up_to_date(self) -> bool:
-        return self.problem is None and not (self.added or self.changed or self.removed or self.keywords_stale)
-
-
-@dataclass
-class LoadedIndex:
-    index_dir: Path
-    manifest: dict[str, Any]
-    vectors: faiss.Index
-    sparse: SparseIndex
-    passages: list[StoredPassage] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class _Plan:
+class Plan:
     """What a build does with each file of the documents folder."""
 
     added: list[str]
@@ -176,6 +143,65 @@ class _Plan:
     unchanged: list[str]  # same bytes as indexed
     fresh: list[Document]  # documents read, to embed: added and changed ones (all of them in a full build)
     skipped: list[SkippedFile]
+
+    @property
+    def documents(self) -> int:
+        """Documents in the index after the build."""
+        return len(set(self.unchanged) | {document.source for document in self.fresh})
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    """How the documents folder differs from the index, as `qa status` shows it."""
+
+    index_dir: Path
+    manifest: Manifest | None  # None when there is no readable index
+    problem: str | None  # why the whole index must be rebuilt, None when it can be updated
+    plan: Plan  # what a build would do with each file
+    keywords_stale: bool = False  # the keyword code changed since the build: a build re-indexes keywords
+    # the fingerprint of this machine's encoder for the index's model and kind; None when the
+    # ONNX path has not been exported here yet (the next build or question exports and checks it)
+    encoder_fingerprint: str | None = None
+
+    @property
+    def added(self) -> list[str]:
+        return self.plan.added
+
+    @property
+    def changed(self) -> list[str]:
+        return self.plan.changed
+
+    @property
+    def removed(self) -> list[str]:
+        return self.plan.removed
+
+    @property
+    def unchanged(self) -> list[str]:
+        return self.plan.unchanged
+
+    @property
+    def skipped(self) -> list[SkippedFile]:
+        return self.plan.skipped
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.problem is None and not (self.added or self.changed or self.removed or self.keywords_stale)
+
+    @property
+    def stale_reason(self) -> str | None:
+        """Why the index no longer matches the documents, model or settings; None when current."""
+        if self.problem is not None:
+            return self.problem
+        changed = sorted([*self.added, *self.changed, *self.removed])
+        if changed:
+            return f"documents changed: {', '.join(changed)}"
+        if self.keywords_stale:
+            return "the keyword code changed (qa/sparse, question): the keyword index is rebuilt, the vectors kept"
+        if self.encoder_fingerprint is None:
+            # A build exports and checks the encoder first; when its fingerprint is the index's,
+            # nothing is embedded again.
+            return "this machine has not exported and checked the encoder yet"
+        return None
 
 
 def pipeline_fingerprint(modules: tuple[str, ...] = PIPELINE_MODULES) -> str:
@@ -186,11 +212,8 @@ def pipeline_fingerprint(modules: tuple[str, ...] = PIPELINE_MODULES) -> str:
     return digest.hexdigest()[:16]
 
 
-def keywords_stale(manifest: dict[str, Any]) -> bool:
-    return manifest.get("keywords") != pipeline_fingerprint(KEYWORD_MODULES)
-
-
-NO_BODY_TEXT = "only headings, no body text to index"
+def keywords_stale(manifest: Manifest) -> bool:
+    return manifest.keywords != pipeline_fingerprint(KEYWORD_MODULES)
 
 
 def has_body_text(document: Document) -> bool:
@@ -226,15 +249,15 @@ def passages_of(document: Document, settings: IndexSettings, first_id: int) -> t
     return article_count, passages
 
 
-def _plan(documents_dir: Path, manifest: dict[str, Any] | None, *, reuse: bool = True) -> _Plan:
+def plan_build(documents_dir: Path, manifest: Manifest | None, *, reuse: bool = True) -> Plan:
     """Compare the folder with the manifest of the index (None when there is none).
 
     With `reuse`, only files whose hash differs from the manifest are read; without it
     (a full build) every file is read again.
     """
     scan = scan_documents(documents_dir)
-    indexed = (manifest or {}).get("documents", {})
-    known_skipped = (manifest or {}).get("skipped", {}) if reuse else {}
+    indexed = manifest.documents if manifest is not None else {}
+    known_skipped = manifest.skipped if manifest is not None and reuse else {}
     unchanged, fresh, skipped = [], [], list(scan.skipped)
     for found in scan.files:
         same = indexed.get(found.source, {}).get("sha256") == found.sha256
@@ -255,7 +278,7 @@ def _plan(documents_dir: Path, manifest: dict[str, Any] | None, *, reuse: bool =
             if indexed.get(found.source, {}).get("sha256") == document.sha256:
                 unchanged.append(found.source)
     kept = set(unchanged) | {document.source for document in fresh}
-    return _Plan(
+    return Plan(
         added=[d.source for d in fresh if d.source not in indexed],
         changed=[d.source for d in fresh if d.source in indexed and d.source not in unchanged],
         removed=sorted(source for source in indexed if source not in kept),
@@ -267,33 +290,31 @@ def _plan(documents_dir: Path, manifest: dict[str, Any] | None, *, reuse: bool =
 
 @dataclass(frozen=True)
 class _Previous:
-    manifest: dict[str, Any]
+    manifest: Manifest
     passages: dict[str, list[StoredPassage]]  # source -> its passages, in order
     vectors: np.ndarray  # (passages, dimension), row = passage_id
 
 
 def _manifest_problem(
-    manifest: dict[str, Any], model: str, kind: str, settings: IndexSettings, fingerprint: str | None = None
+    manifest: Manifest, model: str, kind: str, settings: IndexSettings, fingerprint: str | None = None
 ) -> str | None:
     """Why an index cannot be updated in place for this model, embedding path and these settings.
 
     `fingerprint` is the current encoder's (None: not known yet, not compared).
     """
-    if manifest.get("model") != model:
-        return f"the model changed ({manifest.get('model')!r} -> {model!r})"
-    if manifest.get("encoder", TORCH) != kind:
-        return f"the embedding path changed ({manifest.get('encoder', TORCH)} -> {kind})"
-    if fingerprint is not None and manifest.get("encoder_fingerprint") != fingerprint:
-        return encoder_changed(manifest.get("encoder_fingerprint"), fingerprint)
-    old, new = manifest.get("settings", {}), settings.to_dict()
+    if manifest.model != model:
+        return f"the model changed ({manifest.model!r} -> {model!r})"
+    if manifest.encoder != kind:
+        return f"the embedding path changed ({manifest.encoder} -> {kind})"
+    if fingerprint is not None and manifest.encoder_fingerprint != fingerprint:
+        return encoder_changed(manifest.encoder_fingerprint, fingerprint)
+    old, new = manifest.settings, settings.to_dict()
     if old != new:
         changes = ", ".join(f"{key} {old.get(key)} -> {new.get(key)}" for key in new if old.get(key) != new.get(key))
         return f"the chunking settings changed ({changes or 'unknown keys'})"
-    if manifest.get("pipeline") != pipeline_fingerprint():
-        return (
-            "the code that reads and cuts documents changed (qa/documents, readers, layout, chunking, passage)"
-        )
-    changes = dependency_changes(manifest.get("dependencies"), index_dependencies(model))
+    if manifest.pipeline != pipeline_fingerprint():
+        return "the code that reads and cuts documents changed (qa/documents, readers, layout, chunking, passage)"
+    changes = dependency_changes(manifest.dependencies, index_dependencies(model))
     if changes is not None:
         return f"what makes tokens or vectors changed ({changes})"
     return None
@@ -304,11 +325,6 @@ def encoder_changed(built_with: str | None, now: str) -> str:
         f"this machine's encoder differs from the one the index was built with ({built_with} -> {now}), "
         "so questions and passages would be embedded differently"
     )
-
-
-def _read_passages(index_dir: Path) -> list[StoredPassage]:
-    with open(index_dir / PASSAGES_FILE, encoding="utf-8") as lines:
-        return [StoredPassage(**json.loads(line)) for line in lines if line.strip()]
 
 
 def _previous_index(
@@ -324,15 +340,15 @@ def _previous_index(
     problem = _manifest_problem(manifest, model, kind, settings, fingerprint)
     if problem is not None:
         return None, problem
-    problem = integrity_problem(index_dir, manifest.get("files", {}))
+    problem = integrity_problem(index_dir, manifest.files or {})
     if problem is not None:
         return None, f"the previous index cannot be reused: {problem}"
     try:
-        passages = _read_passages(index_dir)
+        passages = read_passages(index_dir)
         vectors = np.load(index_dir / VECTORS_FILE, allow_pickle=False)
     except (OSError, ValueError, TypeError, KeyError):
         return None, f"the previous index has no readable {VECTORS_FILE} (built by an older version)"
-    if vectors.shape != (len(passages), manifest.get("dimension")) or vectors.dtype != np.float32:
+    if vectors.shape != (len(passages), manifest.dimension) or vectors.dtype != np.float32:
         return None, f"the previous index's {VECTORS_FILE} does not match its passages"
     by_source: dict[str, list[StoredPassage]] = {}
     for passage in passages:
@@ -359,9 +375,13 @@ def build_index(
     `index_dir`; a Milvus server or Milvus Lite file holds the passages and the manifest
     instead, and `index_dir` only names the lock that keeps a second builder out.
 
+    The encoder is named once: an `encoder` given, else `model` and `encoder_kind`
+    (defaults: `configured_model()`, `default_kind()`), loaded only when there is
+    something to embed.
+
     Everything is embedded again when `full` is set, when there is no usable previous
     index, or when the model, the settings or the text pipeline changed; the report's
-    `full_reason` says why. The model is loaded only when there is something to embed.
+    `full_reason` says why.
     Raises NoDocumentsError, or IndexLockedError when another build holds the index
     for longer than `lock_wait` seconds (default `qa.lock.LOCK_WAIT`).
     """
@@ -369,10 +389,10 @@ def build_index(
     documents_dir, index_dir = Path(documents_dir), Path(index_dir)
     target = _target(store)
     model_name = encoder.name if encoder is not None else (model or configured_model())
-    kind = kind_of(encoder) if encoder is not None else (encoder_kind or default_kind())
+    kind = encoder.kind if encoder is not None else (encoder_kind or default_kind())
     with index_lock(_lock_dir(target, index_dir), wait=lock_wait):
         if target is None:
-            _clean_leftovers(index_dir)
+            clean_leftovers(index_dir, MANIFEST_FILE)
         if full:
             previous, full_reason = None, "asked for (--full)"
         else:
@@ -389,7 +409,7 @@ def build_index(
                 previous, full_reason = _previous_index(index_dir, model_name, kind, settings, fingerprint)
             else:
                 previous, full_reason = _previous_in_store(target, model_name, kind, settings, fingerprint)
-        plan = _plan(
+        plan = plan_build(
             documents_dir, previous.manifest if previous else _store_manifest(target, index_dir), reuse=bool(previous)
         )
         for item in plan.skipped:
@@ -397,43 +417,43 @@ def build_index(
         if not plan.unchanged and not plan.fresh:
             raise NoDocumentsError(documents_dir)
         skipped_entries = {s.source: {"sha256": s.sha256, "reason": s.reason} for s in plan.skipped if s.sha256}
-        report = BuildReport(
+        nothing_changed = full_reason is None and not (plan.added or plan.changed or plan.removed)
+        moved: tuple[str, ...] = ()
+        embedded = 0
+        if (
+            previous is not None
+            and nothing_changed
+            and skipped_entries == previous.manifest.skipped
+            and not keywords_stale(previous.manifest)
+        ):
+            counts = previous.manifest.counts
+        else:
+            counts, embedded = _build(
+                plan, previous, skipped_entries, encoder, model_name, kind, settings, show_progress, target, index_dir
+            )
+            unhashed = {item.source for item in plan.skipped if not item.sha256}  # e.g. empty or unreadable
+            moved = changed_during_build(documents_dir, _store_manifest(target, index_dir), ignore=unhashed)
+            if moved:
+                log.warning("documents changed while the build read them, run `qa build` again: %s", ", ".join(moved))
+        return BuildReport(
             index_dir=index_dir,
             model=model_name,
             encoder=kind,
-            documents=len(set(plan.unchanged) | {d.source for d in plan.fresh}),
-            articles=0,
-            passages=0,
-            seconds=0.0,
+            documents=plan.documents,
+            articles=counts.articles,
+            passages=counts.passages,
+            seconds=time.perf_counter() - started,
             skipped=len(plan.skipped),
             added=len(plan.added),
             changed=len(plan.changed),
             removed=len(plan.removed),
             unchanged=len(plan.unchanged),
+            embedded=embedded,
             full_reason=full_reason,
             skipped_files=tuple(plan.skipped),
             store=str(target) if target is not None else "",
+            changed_during_build=moved,
         )
-        if (
-            previous is not None
-            and report.up_to_date
-            and skipped_entries == previous.manifest.get("skipped", {})
-            and not keywords_stale(previous.manifest)
-        ):
-            counts = previous.manifest["counts"]
-            return replace(
-                report,
-                articles=counts["articles"],
-                passages=counts["passages"],
-                seconds=time.perf_counter() - started,
-            )
-        report = _build(plan, previous, report, skipped_entries, encoder, settings, show_progress, started, target)
-        unhashed = {item.source for item in plan.skipped if not item.sha256}  # e.g. empty or unreadable
-        published = _store_manifest(target, index_dir) or {}
-        moved = changed_during_build(documents_dir, published, ignore=unhashed)
-        if moved:
-            log.warning("documents changed while the build read them, run `qa build` again: %s", ", ".join(moved))
-        return replace(report, changed_during_build=moved)
 
 
 def _target(store: str | StoreLocation | None) -> StoreLocation | None:
@@ -451,9 +471,9 @@ def _lock_dir(target: StoreLocation | None, index_dir: Path) -> Path:
     return index_dir
 
 
-def _store_manifest(target: StoreLocation | None, index_dir: Path) -> dict[str, Any] | None:
+def _store_manifest(target: StoreLocation | None, index_dir: Path) -> Manifest | None:
     if target is None:
-        return _readable_manifest(index_dir)
+        return readable_manifest(index_dir)
     from qa.milvus_store import published_manifest
 
     return published_manifest(target)
@@ -466,15 +486,15 @@ def _previous_in_store(
     manifest = _store_manifest(target, Path())
     if manifest is None:
         return None, f"no index in {target} yet"
-    if manifest.get("format_version") != FORMAT_VERSION:
-        return None, f"the index in {target} has format version {manifest.get('format_version')}"
+    if manifest.format_version != FORMAT_VERSION:
+        return None, f"the index in {target} has format version {manifest.format_version}"
     problem = _manifest_problem(manifest, model, kind, settings, fingerprint)
     if problem is not None:
         return None, problem
-    return _Previous(manifest, {}, np.zeros((0, int(manifest["dimension"])), dtype=np.float32)), None
+    return _Previous(manifest, {}, np.zeros((0, int(manifest.dimension)), dtype=np.float32)), None
 
 
-def changed_during_build(documents_dir: Path, manifest: dict[str, Any], ignore: set[str]) -> tuple[str, ...]:
+def changed_during_build(documents_dir: Path, manifest: Manifest | None, ignore: set[str]) -> tuple[str, ...]:
     """Documents whose bytes now differ from what the build read (edited, added or deleted meanwhile).
 
     The index stays consistent (each document's passages match the sha256 in the manifest);
@@ -483,23 +503,26 @@ def changed_during_build(documents_dir: Path, manifest: dict[str, Any], ignore: 
     scan = scan_documents(documents_dir)
     now = {found.source: found.sha256 for found in scan.files}
     now |= {item.source: item.sha256 for item in scan.skipped if item.sha256}
-    read = {source: entry["sha256"] for source, entry in manifest.get("documents", {}).items()}
-    read |= {source: entry["sha256"] for source, entry in manifest.get("skipped", {}).items()}
+    documents, skipped = (manifest.documents, manifest.skipped) if manifest is not None else ({}, {})
+    read = {source: entry["sha256"] for source, entry in documents.items()}
+    read |= {source: entry["sha256"] for source, entry in skipped.items()}
     differ = (now.keys() | read.keys()) - ignore
     return tuple(sorted(source for source in differ if now.get(source) != read.get(source)))
 
 
 def _build(
-    plan: _Plan,
+    plan: Plan,
     previous: _Previous | None,
-    report: BuildReport,
     skipped_entries: dict[str, dict[str, Any]],
     encoder: Encoder | None,
+    model: str,
+    kind: str,
     settings: IndexSettings,
     show_progress: bool,
-    started: float,
-    target: StoreLocation | None = None,
-) -> BuildReport:
+    target: StoreLocation | None,
+    index_dir: Path,
+) -> tuple[Counts, int]:
+    """Embed what the plan reads, publish the index; (its counts, passages embedded)."""
     fresh = {document.source: document for document in plan.fresh}
     entries: dict[str, dict[str, Any]] = {}
     new_passages: dict[str, list[StoredPassage]] = {}
@@ -510,17 +533,17 @@ def _build(
             new_passages[source] = document_passages
         else:
             assert previous is not None  # documents are kept unchanged only from a previous index
-            entries[source] = previous.manifest["documents"][source]
+            entries[source] = previous.manifest.documents[source]
     texts = [p.indexed_text(settings.embed_titles) for passages in new_passages.values() for p in passages]
     if texts or previous is None:
-        encoder = encoder or load_encoder(report.model, report.encoder)
-    dimension = encoder.dimension if encoder is not None else int(previous.manifest["dimension"])
+        encoder = encoder or load_encoder(model, kind)
+    dimension = encoder.dimension if encoder is not None else int(previous.manifest.dimension)
     log.info("embedding %d of %d passages", len(texts), sum(entry["passages"] for entry in entries.values()))
     vectors = np.zeros((len(texts), dimension), dtype=np.float32)
     if texts:
         vectors[:] = encoder.encode(texts, show_progress=show_progress)
-    writer = _writer(target, report.index_dir, previous, dimension, settings)
-    indexed = previous.manifest["documents"] if previous is not None else {}
+    writer = _writer(target, index_dir, previous, dimension, settings)
+    indexed = previous.manifest.documents if previous is not None else {}
     for source in plan.removed:
         if source in indexed:
             writer.delete_document(source)
@@ -529,35 +552,35 @@ def _build(
         stage = writer.replace_document if source in indexed else writer.add_document
         stage(source, document_passages, vectors[row : row + len(document_passages)], entries[source]["sha256"])
         row += len(document_passages)
-    article_count = sum(entry["articles"] for entry in entries.values())
-    passage_count = sum(entry["passages"] for entry in entries.values())
-    earlier = previous.manifest if previous is not None else {}  # when nothing was embedded, the encoder is as before
-    manifest = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "model": encoder.name if encoder is not None else report.model,
-        "encoder": kind_of(encoder) if encoder is not None else report.encoder,
-        "encoder_fingerprint": fingerprint_of(encoder) if encoder is not None else earlier["encoder_fingerprint"],
-        "encoder_check": encoder_check(encoder) if encoder is not None else earlier.get("encoder_check"),
-        "dimension": dimension,
-        "index_type": None,  # set by the store when it publishes
-        "settings": settings.to_dict(),
-        "pipeline": pipeline_fingerprint(),
-        "keywords": pipeline_fingerprint(KEYWORD_MODULES),
-        "dependencies": index_dependencies(encoder.name if encoder is not None else report.model),
-        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "counts": {"documents": len(entries), "articles": article_count, "passages": passage_count},
-        "documents": entries,
-        "skipped": skipped_entries,
-    }
-    writer.publish(manifest)
-    return replace(
-        report,
-        articles=article_count,
-        passages=passage_count,
-        embedded=len(texts),
-        seconds=time.perf_counter() - started,
+    counts = Counts(
+        documents=len(entries),
+        articles=sum(entry["articles"] for entry in entries.values()),
+        passages=sum(entry["passages"] for entry in entries.values()),
     )
+    if encoder is None:  # nothing was embedded: the encoder is as before
+        assert previous is not None
+        earlier = previous.manifest
+        model, fingerprint, check = earlier.model, earlier.encoder_fingerprint, earlier.encoder_check
+    else:
+        model, kind, fingerprint, check = encoder.name, encoder.kind, fingerprint_of(encoder), encoder_check(encoder)
+    writer.publish(
+        Manifest(
+            model=model,
+            encoder=kind,
+            encoder_fingerprint=fingerprint,
+            encoder_check=check,
+            dimension=dimension,
+            settings=settings.to_dict(),
+            pipeline=pipeline_fingerprint(),
+            keywords=pipeline_fingerprint(KEYWORD_MODULES),
+            dependencies=index_dependencies(model),
+            built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            counts=counts,
+            documents=entries,
+            skipped=skipped_entries,
+        )
+    )
+    return counts, len(texts)
 
 
 def _writer(
@@ -594,7 +617,7 @@ class LocalWriter:
     def delete_document(self, source: str) -> None:
         self._documents.pop(source, None)
 
-    def publish(self, manifest: dict[str, Any]) -> dict[str, Any]:
+    def publish(self, manifest: Manifest) -> Manifest:
         passages: list[StoredPassage] = []
         blocks = [np.zeros((0, self.dimension), dtype=np.float32)]
         for source in sorted(self._documents):
@@ -604,10 +627,10 @@ class LocalWriter:
             blocks.append(vectors)
         vectors = np.concatenate(blocks)
         faiss_index, index_type = make_vector_index(vectors, self.dimension)
-        sparse = SparseIndex.build([p.indexed_text(manifest["settings"]["embed_titles"]) for p in passages])
-        manifest = {**manifest, "index_type": index_type}
-        _write_atomically(self.index_dir, faiss_index, sparse, passages, manifest, vectors=vectors)
-        return manifest
+        sparse = SparseIndex.build([p.indexed_text(manifest.settings["embed_titles"]) for p in passages])
+        return write_index(
+            self.index_dir, faiss_index, sparse, passages, replace(manifest, index_type=index_type), vectors=vectors
+        )
 
 
 def encoder_check(encoder: Encoder) -> dict[str, Any] | None:
@@ -616,172 +639,6 @@ def encoder_check(encoder: Encoder) -> dict[str, Any] | None:
     if check is None:
         return None
     return {"recipe": check.recipe, "min_cosine": check.min_cosine, "mean_cosine": check.mean_cosine}
-
-
-def _write_atomically(
-    index_dir: Path,
-    faiss_index: faiss.Index,
-    sparse: SparseIndex,
-    passages: list[StoredPassage],
-    manifest: dict[str, Any],
-    *,
-    vectors: np.ndarray | None = None,
-) -> None:
-    index_dir = index_dir.resolve()
-    index_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.building-", dir=index_dir.parent))
-    try:
-        faiss.write_index(faiss_index, str(staging / FAISS_FILE))
-        if vectors is not None:
-            np.save(staging / VECTORS_FILE, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
-        sparse.save(staging / SPARSE_DIR)
-        with open(staging / PASSAGES_FILE, "w", encoding="utf-8") as out:
-            out.writelines(json.dumps(passage.to_json(), ensure_ascii=False) + "\n" for passage in passages)
-        for kept in KEPT_FILES:
-            if (index_dir / kept).is_file():
-                shutil.copy2(index_dir / kept, staging / kept)
-        # The manifest goes last: a folder without one is never taken for an index.
-        manifest = {**manifest, "files": file_digests(staging, skip=KEPT_FILES)}
-        (staging / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-        for path in staging.rglob("*"):
-            if path.is_file():
-                with open(path, "rb") as handle:
-                    os.fsync(handle.fileno())
-        _swap_in(staging, index_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-
-
-def _exchange(first: Path, second: Path) -> bool:
-    """Swap two paths in one step (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
-    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
-    if renameat2 is None:
-        return False
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    at_fdcwd, rename_exchange = -100, 2
-    if renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange) == 0:
-        return True
-    code = ctypes.get_errno()
-    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
-        return False
-    raise OSError(code, os.strerror(code), str(second))
-
-
-def _swap_in(staging: Path, index_dir: Path) -> None:
-    """Put the staged index at `index_dir`; readers see the old index or the new one, never none."""
-    if index_dir.exists() and _exchange(staging, index_dir):
-        shutil.rmtree(staging, ignore_errors=True)  # it holds the old index now
-    else:  # two renames: a reader may find no index for a moment
-        retired = index_dir.parent / f".{index_dir.name}.retired-{os.getpid()}-{time.time_ns()}"
-        if index_dir.exists():
-            os.rename(index_dir, retired)
-        os.rename(staging, index_dir)
-        shutil.rmtree(retired, ignore_errors=True)
-    directory = os.open(index_dir.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
-
-
-def _clean_leftovers(index_dir: Path) -> None:
-    """Remove staging folders of killed builds; put back an index retired by one killed mid-swap.
-
-    Called with the lock held, so no other build is writing any of them.
-    """
-    index_dir = index_dir.resolve()
-    retired = sorted(index_dir.parent.glob(f".{index_dir.name}.retired-*"), key=lambda p: p.stat().st_mtime)
-    if not index_dir.exists() and retired and (retired[-1] / MANIFEST_FILE).is_file():
-        log.warning("restoring %s from %s, left by a build that was killed", index_dir, retired[-1].name)
-        os.rename(retired.pop(), index_dir)
-    for leftover in [*index_dir.parent.glob(f".{index_dir.name}.building-*"), *retired]:
-        log.info("removing %s, left by a build that was killed", leftover)
-        shutil.rmtree(leftover, ignore_errors=True)
-
-
-def read_manifest(index_dir: Path) -> dict[str, Any]:
-    manifest_path = Path(index_dir) / MANIFEST_FILE
-    if not manifest_path.is_file():
-        raise IndexNotFoundError(index_dir)
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise IndexMismatchError(index_dir, f"{MANIFEST_FILE} is unreadable ({error})") from error
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise IndexMismatchError(index_dir, f"{MANIFEST_FILE} is not a {FORMAT} manifest")
-    if manifest.get("format_version") != FORMAT_VERSION:
-        raise IndexMismatchError(
-            index_dir,
-            f"it has format version {manifest.get('format_version')}, this program reads version {FORMAT_VERSION}",
-        )
-    return manifest
-
-
-def _readable_manifest(index_dir: Path) -> dict[str, Any] | None:
-    try:
-        return read_manifest(index_dir)
-    except (IndexNotFoundError, IndexMismatchError):
-        return None
-
-
-def _manifest_stamp(index_dir: Path) -> tuple[int, int] | None:
-    try:
-        stat = (Path(index_dir) / MANIFEST_FILE).stat()
-    except OSError:
-        return None
-    return (stat.st_ino, stat.st_mtime_ns)
-
-
-def load_index(index_dir: Path, *, expected_model: str | None = None) -> LoadedIndex:
-    """Load and check an index. Raises IndexNotFoundError or IndexMismatchError.
-
-    A load that overlaps a rebuild's swap (the manifest changed meanwhile) is done again,
-    so the files loaded always belong to one build.
-    """
-    index_dir = Path(index_dir)
-    for _ in range(LOAD_ATTEMPTS - 1):
-        stamp = _manifest_stamp(index_dir)
-        try:
-            loaded = _load_once(index_dir, expected_model)
-        except IndexMismatchError:
-            if _manifest_stamp(index_dir) == stamp:
-                raise
-            continue
-        if _manifest_stamp(index_dir) == stamp:
-            return loaded
-    return _load_once(index_dir, expected_model)
-
-
-def _load_once(index_dir: Path, expected_model: str | None) -> LoadedIndex:
-    manifest = read_manifest(index_dir)
-    if expected_model is not None and manifest.get("model") != expected_model:
-        raise IndexMismatchError(
-            index_dir, f"it was built with model {manifest.get('model')!r}, not {expected_model!r}"
-        )
-    # FAISS reads a damaged file without complaint: check every file it and we read first.
-    served = {name: digest for name, digest in manifest.get("files", {}).items() if name != VECTORS_FILE}
-    problem = integrity_problem(index_dir, served)
-    if problem is not None:
-        raise IndexMismatchError(index_dir, problem)
-    try:
-        vectors = faiss.read_index(str(index_dir / FAISS_FILE))
-        sparse = SparseIndex.load(index_dir / SPARSE_DIR)
-        passages = _read_passages(index_dir)
-    except (OSError, RuntimeError, ValueError, TypeError, KeyError) as error:
-        raise IndexMismatchError(index_dir, f"its files are missing or damaged ({error})") from error
-    expected = manifest.get("counts", {}).get("passages")
-    if vectors.ntotal != len(passages) or expected != len(passages):
-        raise IndexMismatchError(
-            index_dir,
-            f"the manifest lists {expected} passages, {PASSAGES_FILE} has {len(passages)} "
-            f"and {FAISS_FILE} has {vectors.ntotal}",
-        )
-    if vectors.d != manifest.get("dimension"):
-        raise IndexMismatchError(
-            index_dir, f"{FAISS_FILE} has dimension {vectors.d}, the manifest says {manifest.get('dimension')}"
-        )
-    return LoadedIndex(index_dir, manifest, vectors, sparse, passages)
 
 
 def index_status(
@@ -802,52 +659,19 @@ def index_status(
     kind = encoder_kind or default_kind()
     fingerprint = known_fingerprint(model, kind)
     target = _target(store)
+    manifest: Manifest | None
     try:
-        manifest: dict[str, Any] | None = (
-            read_manifest(index_dir) if target is None else _store_manifest(target, index_dir)
-        )
+        manifest = read_manifest(index_dir) if target is None else _store_manifest(target, index_dir)
         if manifest is None:
             raise IndexNotFoundError(target)
         problem = _manifest_problem(manifest, model, kind, settings, fingerprint)
     except (IndexNotFoundError, IndexMismatchError) as error:
         manifest, problem = None, str(error)
-    plan = _plan(Path(documents_dir), manifest)
     return IndexStatus(
         index_dir=index_dir,
         manifest=manifest,
         problem=problem,
-        added=plan.added,
-        changed=plan.changed,
-        removed=plan.removed,
-        unchanged=plan.unchanged,
-        skipped=plan.skipped,
+        plan=plan_build(Path(documents_dir), manifest),
         keywords_stale=manifest is not None and problem is None and keywords_stale(manifest),
         encoder_fingerprint=fingerprint,
     )
-
-
-def stale_reason(
-    documents_dir: Path,
-    index_dir: Path,
-    *,
-    model: str,
-    encoder_kind: str | None = None,
-    settings: IndexSettings = IndexSettings(),
-    store: str | StoreLocation | None = None,
-) -> str | None:
-    """Why the index no longer matches the documents, model or settings; None when current."""
-    status = index_status(
-        documents_dir, index_dir, model=model, encoder_kind=encoder_kind, settings=settings, store=store
-    )
-    if status.problem is not None:
-        return status.problem
-    changed = sorted([*status.added, *status.changed, *status.removed])
-    if changed:
-        return f"documents changed: {', '.join(changed)}"
-    if status.keywords_stale:
-        return "the keyword code changed (qa/sparse, question): the keyword index is rebuilt, the vectors kept"
-    if status.encoder_fingerprint is None:
-        # A build exports and checks the encoder first; when its fingerprint is the index's,
-        # nothing is embedded again.
-        return "this machine has not exported and checked the encoder yet"
-    return None

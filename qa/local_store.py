@@ -1,16 +1,15 @@
 """The default store: an index folder on this machine (FAISS vectors, bm25s keywords, passages.jsonl).
 
-Reads a `qa.index.LoadedIndex`; `qa.index` builds and writes the folder.
+Reads a `qa.index_format.LoadedIndex`; `qa.index` builds the folder.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from qa.index import LoadedIndex, load_index
+from qa.index_format import LoadedIndex, Manifest, load_index
 from qa.passage import StoredPassage
 from qa.sparse import SparseIndex
 from qa.store import (
@@ -34,7 +33,7 @@ class LocalStore:
     def __init__(self, index: LoadedIndex) -> None:
         self.index = index
         self.location = StoreLocation(LOCAL, str(index.index_dir))
-        self.manifest: dict[str, Any] = index.manifest
+        self.manifest: Manifest = index.manifest
 
     @classmethod
     def load(cls, index_dir: str | Path, *, expected_model: str | None = None) -> LocalStore:

@@ -34,11 +34,13 @@ import logging
 import math
 import os
 import threading
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from qa.errors import IndexMismatchError, IndexNotFoundError, StoreUnavailableError
+from qa.index_format import Manifest
 from qa.passage import StoredPassage
 from qa.sparse import tokenize
 from qa.store import CANDIDATES, KEYWORD_WEIGHT, MILVUS_LITE_SUFFIX, Hybrid, StoreLocation, fuse_lists
@@ -138,7 +140,7 @@ def published_key(location: StoreLocation) -> object:
     return None if pointer is None else (pointer["collection"], pointer["generation"])
 
 
-def published_manifest(location: StoreLocation) -> dict[str, Any] | None:
+def published_manifest(location: StoreLocation) -> Manifest | None:
     """The manifest of the published build, None when nothing is published."""
     pointer = _published(location)
     return None if pointer is None else _read_manifest(location, pointer)
@@ -148,13 +150,13 @@ def _manifest_key(generation: int, chunk: int) -> str:
     return f"manifest/{generation}/{chunk}"
 
 
-def _read_manifest(location: StoreLocation, pointer: dict[str, Any]) -> dict[str, Any]:
+def _read_manifest(location: StoreLocation, pointer: dict[str, Any]) -> Manifest:
     keys = [_manifest_key(pointer["generation"], i) for i in range(pointer["chunks"])]
     rows = client(location).query(_meta_name(location), filter=f"key in {json.dumps(keys)}", output_fields=["value"])
     by_key = {row["key"]: row["value"] for row in rows}
     if set(by_key) != set(keys):
         raise IndexMismatchError(location, "its manifest is incomplete")
-    return json.loads("".join(by_key[key] for key in keys))
+    return Manifest.from_json(json.loads("".join(by_key[key] for key in keys)))
 
 
 def _visible(generation: int) -> str:
@@ -175,7 +177,7 @@ def _indexed_text(text: str, analyzer: str) -> str:
 class MilvusStore:
     """The published build of a Milvus store, for searching. Passage ids are the rows' primary keys."""
 
-    def __init__(self, location: StoreLocation, pointer: dict[str, Any], manifest: dict[str, Any]) -> None:
+    def __init__(self, location: StoreLocation, pointer: dict[str, Any], manifest: Manifest) -> None:
         self.location = location
         self.manifest = manifest
         self.generation = int(pointer["generation"])
@@ -183,7 +185,7 @@ class MilvusStore:
         self._client = client(location)
         self._filter = _visible(self.generation)
         self._idf_cache: dict[str, float] = {}
-        self._analyzer = manifest.get("store", {}).get("analyzer", "words")
+        self._analyzer = (manifest.store or {}).get("analyzer", "words")
 
     @classmethod
     def open(cls, location: StoreLocation, *, expected_model: str | None = None) -> MilvusStore:
@@ -191,21 +193,19 @@ class MilvusStore:
         if pointer is None:
             raise IndexNotFoundError(location)
         manifest = _read_manifest(location, pointer)
-        if expected_model is not None and manifest.get("model") != expected_model:
-            raise IndexMismatchError(
-                location, f"it was built with model {manifest.get('model')!r}, not {expected_model!r}"
-            )
+        if expected_model is not None and manifest.model != expected_model:
+            raise IndexMismatchError(location, f"it was built with model {manifest.model!r}, not {expected_model!r}")
         client(location).load_collection(pointer["collection"])
         return cls(location, pointer, manifest)
 
     @property
     def size(self) -> int:
-        return int(self.manifest.get("counts", {}).get("passages", 0))
+        return int(self.manifest.counts.passages)
 
     def _search(self, data: list[Any], field: str, depth: int) -> list[tuple[int, float]]:
         if depth <= 0:
             return []
-        params = {"ef": max(HNSW_EF, depth)} if field == "dense" and self.manifest.get("index_type") == "HNSW" else {}
+        params = {"ef": max(HNSW_EF, depth)} if field == "dense" and self.manifest.index_type == "HNSW" else {}
         hits = self._client.search(
             self.collection,
             data=data,
@@ -296,7 +296,7 @@ class MilvusWriter:
     """
 
     def __init__(
-        self, location: StoreLocation, previous: dict[str, Any] | None, dimension: int, *, embed_titles: bool = True
+        self, location: StoreLocation, previous: Manifest | None, dimension: int, *, embed_titles: bool = True
     ) -> None:
         self.location = location
         self.dimension = dimension
@@ -311,9 +311,9 @@ class MilvusWriter:
         self.collection = pointer["collection"] if incremental else f"{location.name}_p{self.generation}"
         self.next_id = int(pointer["next_id"]) if incremental else 0
         self._drop_other_collections(keep={self.collection, pointer["collection"] if pointer else ""})
-        self.index_type = (previous or {}).get("index_type") or "FLAT"
+        self.index_type = (previous.index_type if previous is not None else None) or "FLAT"
         # an update keeps its collection's analyzer; a full build takes the configured one
-        self.analyzer = (previous or {}).get("store", {}).get("analyzer", ANALYZER) if incremental else ANALYZER
+        self.analyzer = (previous.store or {}).get("analyzer", ANALYZER) if incremental and previous else ANALYZER
         if incremental:
             self._clean_up_killed_builds()
         else:
@@ -433,15 +433,15 @@ class MilvusWriter:
         live = self._rows(f"source == {json.dumps(source, ensure_ascii=False)} and {_visible(self.base)}")
         self._upsert([{**row, "retired_in": self.generation} for row in live])
 
-    def publish(self, manifest: dict[str, Any]) -> dict[str, Any]:
+    def publish(self, manifest: Manifest) -> Manifest:
         if _published(self.location) != self._pointer:
             raise IndexMismatchError(self.location, "another build published while this one ran; run `qa build` again")
-        manifest = {
-            **manifest,
-            "index_type": self.index_type,
-            "store": {"collection": self.collection, "generation": self.generation, "analyzer": self.analyzer},
-        }
-        text = json.dumps(manifest, ensure_ascii=False)
+        manifest = replace(
+            manifest,
+            index_type=self.index_type,
+            store={"collection": self.collection, "generation": self.generation, "analyzer": self.analyzer},
+        )
+        text = json.dumps(manifest.to_json(), ensure_ascii=False)
         chunks = [text[i : i + MANIFEST_CHUNK] for i in range(0, len(text), MANIFEST_CHUNK)] or [""]
         meta = _meta_name(self.location)
         rows = [

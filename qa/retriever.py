@@ -4,7 +4,8 @@
     >>> [p.citation for p in retriever.retrieve("清镇市一季度完成工业投资多少？", k=1)]
     ['《抓项目 强企业 兴产业——清镇市实现工业经济“开门红”背后》 · 贵阳日报_2024-04-30_….txt']
 
-This module searches an existing index; `qa.index` builds one.
+This module searches an existing index; `qa.index` builds one, `qa.live` shares retrievers
+across a process and follows rebuilds.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
-from qa.embedding import TORCH, Encoder, fingerprint_of, load_encoder
+from qa.embedding import Encoder, fingerprint_of, load_encoder
 from qa.errors import IndexMismatchError, InvalidKError, InvalidModeError
-from qa.index import MANIFEST_FILE, LoadedIndex, encoder_changed
+from qa.index import encoder_changed
+from qa.index_format import LoadedIndex
 from qa.local_store import LocalStore
 from qa.normalize import CorpusTerms, NormalizedQuestion, normalize_question
 from qa.passage import Passage, StoredPassage
@@ -26,7 +29,6 @@ from qa.question import prepare_question
 from qa.store import (
     CANDIDATES,
     KEYWORD_WEIGHT,
-    LOCAL,
     PassageStore,
     StoreLocation,
     configured_location,
@@ -40,7 +42,7 @@ MAX_K = 100
 MODES = ("dense", "bm25", "hybrid")
 DEFAULT_MODE = "hybrid"
 EMBEDDED_SENTENCES = 20_000  # sentence vectors kept in memory (2 KiB each at 512 dimensions)
-__all__ = ["CANDIDATES", "KEYWORD_WEIGHT", "Retriever", "convex_fusion", "retrieve", "top_scores"]
+__all__ = ["CANDIDATES", "KEYWORD_WEIGHT", "Retriever", "RetrieverSource", "convex_fusion", "top_scores"]
 
 
 def default_index_dir() -> Path:
@@ -65,11 +67,6 @@ def check_k(k: object) -> int:
     return min(int(k), MAX_K)
 
 
-def check_question(question: object) -> str:
-    """The question as searched (cleaned, simplified, cut to MAX_QUESTION_CHARS); see qa.question."""
-    return prepare_question(question).text
-
-
 @dataclass(frozen=True)
 class IndexInfo:
     index_dir: str
@@ -78,6 +75,16 @@ class IndexInfo:
     articles: int
     passages: int
     built_at: str
+
+
+class RetrieverSource(Protocol):
+    """What answers and the chat search through: a `Retriever`, or a `qa.live.LiveRetriever`."""
+
+    def current(self) -> Retriever:
+        """The retriever of the build to search now."""
+        ...
+
+    def retrieve(self, question: str, k: int = 5) -> list[Passage]: ...
 
 
 class Retriever:
@@ -108,10 +115,13 @@ class Retriever:
         made again with other library versions or on another processor).
         """
         expected = encoder.name if encoder is not None else None
-        opened = open_store(_location(index_dir, store), expected_model=expected)
-        manifest = opened.manifest
-        encoder = encoder or load_encoder(manifest["model"], manifest.get("encoder", TORCH))
+        opened = open_store(store_location(index_dir, store), expected_model=expected)
+        encoder = encoder or load_encoder(opened.manifest.model, opened.manifest.encoder)
         return cls(check_encoder(opened, encoder), encoder, mode)
+
+    def current(self) -> Retriever:
+        """This retriever: one build, as `RetrieverSource` asks (`qa.live.LiveRetriever` follows rebuilds)."""
+        return self
 
     @property
     def store(self) -> PassageStore:
@@ -129,14 +139,13 @@ class Retriever:
     @property
     def info(self) -> IndexInfo:
         manifest = self._store.manifest
-        counts = manifest.get("counts", {})
         return IndexInfo(
             index_dir=str(self._store.location),
-            model=manifest.get("model", ""),
-            documents=counts.get("documents", 0),
-            articles=counts.get("articles", 0),
-            passages=counts.get("passages", 0),
-            built_at=manifest.get("built_at", ""),
+            model=manifest.model,
+            documents=manifest.counts.documents,
+            articles=manifest.counts.articles,
+            passages=manifest.counts.passages,
+            built_at=manifest.built_at,
         )
 
     @property
@@ -154,7 +163,7 @@ class Retriever:
 
     def normalize(self, question: str) -> NormalizedQuestion:
         """The question as searched: cleaned, simplified, numbers and homophone typos as the documents write them."""
-        return normalize_question(check_question(question), self.terms)
+        return normalize_question(prepare_question(question).text, self.terms)
 
     def retrieve(self, question: str, k: int = 5, *, mode: str | None = None) -> list[Passage]:
         """The k passages that best match the question, best first.
@@ -222,13 +231,14 @@ class Retrieval:
 
 def check_encoder(store: PassageStore, encoder: Encoder) -> PassageStore:
     """The store, when the encoder embeds questions as its passages were. Raises IndexMismatchError."""
-    built_with = store.manifest.get("encoder_fingerprint")
+    built_with = store.manifest.encoder_fingerprint
     if built_with != fingerprint_of(encoder):
         raise IndexMismatchError(store.location, encoder_changed(built_with, fingerprint_of(encoder)))
     return store
 
 
-def _location(index_dir: str | Path | None, store: str | StoreLocation | None) -> StoreLocation:
+def store_location(index_dir: str | Path | None, store: str | StoreLocation | None) -> StoreLocation:
+    """The store named, else $QA_STORE, else the folder `index_dir` (default: $QA_INDEX, else index/)."""
     if isinstance(store, StoreLocation):
         return store
     if store is not None:
@@ -249,75 +259,3 @@ def check_mode(mode: str) -> str:
     if mode not in MODES:
         raise InvalidModeError(mode, MODES)
     return mode
-
-
-_encoders: dict[tuple[str, str | None], Encoder] = {}
-_encoders_lock = threading.Lock()
-
-
-def shared_encoder(model: str, kind: str | None = None) -> Encoder:
-    """One encoder per model name and kind in this process: a model is loaded once."""
-    with _encoders_lock:
-        if (model, kind) not in _encoders:
-            _encoders[model, kind] = load_encoder(model, kind)
-        return _encoders[model, kind]
-
-
-class LiveRetriever:
-    """A retriever for one store (index folder or Milvus) that follows rebuilds.
-
-    `current()` checks what is published between questions (the manifest file of a folder,
-    the published build of a Milvus store) and opens the new build when it changed; a
-    question already running keeps the Retriever it started with, so it is answered from
-    the old build. Models are shared through `shared_encoder`.
-    """
-
-    def __init__(self, index_dir: str | Path | StoreLocation) -> None:
-        self.location = index_dir if isinstance(index_dir, StoreLocation) else StoreLocation(LOCAL, str(index_dir))
-        self.index_dir = Path(self.location.uri) if self.location.is_local else None
-        self._retriever: Retriever | None = None
-        self._key: object = None
-        self._lock = threading.Lock()
-
-    def _published_key(self) -> object:
-        if self.index_dir is None:
-            from qa.milvus_store import published_key
-
-            return published_key(self.location)
-        try:
-            stat = (self.index_dir / MANIFEST_FILE).stat()
-        except FileNotFoundError:
-            return (0, 0)
-        return (stat.st_ino, stat.st_mtime_ns)
-
-    def current(self) -> Retriever:
-        """The retriever of the build published now. Raises QAError subclasses."""
-        key = self._published_key()
-        with self._lock:
-            if self._retriever is None or self._key != key:
-                store = open_store(self.location)
-                encoder = shared_encoder(store.manifest["model"], store.manifest.get("encoder", TORCH))
-                self._retriever = Retriever(check_encoder(store, encoder), encoder)
-                self._key = key
-            return self._retriever
-
-    def retrieve(self, question: str, k: int = 5) -> list[Passage]:
-        return self.current().retrieve(question, k)
-
-
-_live: dict[str, LiveRetriever] = {}
-
-
-def live_retriever(index_dir: str | Path | None = None, *, store: str | None = None) -> LiveRetriever:
-    """The process-wide LiveRetriever of a store (default: $QA_STORE, else $QA_INDEX, else index/)."""
-    location = _location(index_dir, store)
-    key = str(Path(location.uri).resolve()) if location.is_local else str(location)
-    with _encoders_lock:
-        if key not in _live:
-            _live[key] = LiveRetriever(location)
-        return _live[key]
-
-
-def retrieve(question: str, k: int = 5) -> list[Passage]:
-    """Retrieve from the default store ($QA_STORE, else $QA_INDEX, else `index/`), opened once and reused."""
-    return live_retriever().retrieve(question, k)

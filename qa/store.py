@@ -21,11 +21,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from qa.passage import StoredPassage
+
+if TYPE_CHECKING:
+    from qa.index_format import Manifest
 
 LOCAL = "local"
 MILVUS = "milvus"
@@ -103,7 +106,7 @@ class PassageStore(Protocol):
     """One published build of an index, for searching. Safe to share between threads."""
 
     location: StoreLocation
-    manifest: dict[str, Any]  # documents, hashes, settings, counts: what is indexed
+    manifest: Manifest  # documents, hashes, settings, counts: what is indexed
 
     @property
     def size(self) -> int:
@@ -153,7 +156,7 @@ class StoreWriter(Protocol):
         """Stage the removal of a document's passages."""
         ...
 
-    def publish(self, manifest: dict[str, Any]) -> dict[str, Any]:
+    def publish(self, manifest: Manifest) -> Manifest:
         """Make the staged build what readers see, with its manifest; returns the manifest as stored."""
         ...
 

@@ -32,7 +32,7 @@ from qa.chat import (
 from qa.embedding import configured_model
 from qa.errors import QAError
 from qa.index import build_index
-from qa.retriever import live_retriever
+from qa.live import live_retriever
 from qa.serving import CHAT_CONCURRENCY, launch, parse_auth
 from qa.store import chosen_store
 

@@ -6,12 +6,17 @@ import os
 import shutil
 import tempfile
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from qa.evaluation import SHARED_QUESTIONS
+from qa.index import build_index
+from qa.live import reset_shared
+from qa.retriever import Retriever
+from qa.sentences import compact
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = ROOT / "documents"
@@ -68,14 +73,15 @@ class BigramEncoder:
     """Character-bigram hashing: texts sharing bigrams get similar vectors. No model needed."""
 
     name = "fake-bigram"
+    kind = "torch"
     dimension = 256
 
     def encode(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for row, text in enumerate(texts):
-            compact = "".join(text.split())
-            for i in range(len(compact) - 1):
-                vectors[row, zlib.crc32(compact[i : i + 2].encode()) % self.dimension] += 1.0
+            flat = compact(text)
+            for i in range(len(flat) - 1):
+                vectors[row, zlib.crc32(flat[i : i + 2].encode()) % self.dimension] += 1.0
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.where(norms == 0, 1, norms)
 
@@ -85,12 +91,36 @@ def encoder() -> BigramEncoder:
     return BigramEncoder()
 
 
+@pytest.fixture
+def fresh_shared() -> Iterator[None]:
+    """The process-wide encoders and live retrievers (`qa.live`) start and end empty."""
+    reset_shared()
+    yield
+    reset_shared()
+
+
+@pytest.fixture
+def fake_model(monkeypatch: pytest.MonkeyPatch, encoder: BigramEncoder, fresh_shared: None) -> BigramEncoder:
+    """Every model the code loads (to build, to search, to share) is the fake encoder."""
+    for module in ("qa.index", "qa.retriever", "qa.live"):
+        monkeypatch.setattr(f"{module}.load_encoder", lambda *args, **kwargs: encoder)
+    return encoder
+
+
+@pytest.fixture
+def retriever(documents_dir: Path, tmp_path: Path, encoder: BigramEncoder) -> Retriever:
+    """A retriever over the small `documents_dir`, built and searched with the fake encoder."""
+    build_index(documents_dir, tmp_path / "index", encoder=encoder)
+    return Retriever.load(tmp_path / "index", encoder=encoder)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_index_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test reads or writes the project's own index/ by accident."""
     monkeypatch.setenv("QA_INDEX", str(tmp_path / "default-index"))
     monkeypatch.delenv("QA_MODEL", raising=False)
     monkeypatch.setenv("QA_ENCODER", "torch")  # the fake encoder's kind; ONNX tests ask for theirs
+    monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "False")
 
 
 PAGE = """

@@ -11,12 +11,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import qa.index
+import qa.live
 import qa.retriever
 from tests.conftest import BigramEncoder
 
 if __name__ == "__main__":
     encoder = BigramEncoder()
-    qa.index.load_encoder = qa.retriever.load_encoder = lambda *args, **kwargs: encoder
+    qa.index.load_encoder = qa.retriever.load_encoder = qa.live.load_encoder = lambda *args, **kwargs: encoder
 
     import app
 

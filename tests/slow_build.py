@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import faiss
 
-import qa.index
+import qa.swap
 from qa.index import build_index
 from tests.conftest import BigramEncoder
 
@@ -74,7 +74,7 @@ if __name__ == "__main__":
     if point == "writing":
         faiss.write_index = pause_after(faiss.write_index, point, float(seconds))
     elif point == "swapping":
-        qa.index._swap_in = pause_before(qa.index._swap_in, point, float(seconds))
+        qa.swap.swap_in = pause_before(qa.swap.swap_in, point, float(seconds))
     elif point == "publishing":
         import qa.milvus_store
 

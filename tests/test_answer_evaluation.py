@@ -80,10 +80,8 @@ def test_evaluate_answers_with_the_real_pipeline(documents_dir: Path, tmp_path: 
     assert (report.correct, report.refused) == (1, 1), report.misses
 
 
-def test_cli_eval_prints_answer_figures_and_json(documents_dir: Path, tmp_path: Path, capsys, encoder, monkeypatch):
+def test_cli_eval_prints_answer_figures_and_json(documents_dir: Path, tmp_path: Path, capsys, fake_model, monkeypatch):
     monkeypatch.setenv("QA_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr("qa.index.load_encoder", lambda model=None, kind=None: encoder)
-    monkeypatch.setattr("qa.retriever.load_encoder", lambda model=None, kind=None: encoder)
     questions = write_questions(
         tmp_path / "q.jsonl",
         [

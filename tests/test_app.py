@@ -53,16 +53,6 @@ def running_app(
 
 
 @pytest.fixture
-def fake_model(monkeypatch: pytest.MonkeyPatch, encoder):
-    monkeypatch.setattr("qa.index.load_encoder", lambda *args, **kwargs: encoder)
-    monkeypatch.setattr("qa.retriever.load_encoder", lambda *args, **kwargs: encoder)
-    # The app shares process-wide encoders and live retrievers; keep this test's out of the others' way.
-    monkeypatch.setattr("qa.retriever._encoders", {})
-    monkeypatch.setattr("qa.retriever._live", {})
-    monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "False")
-
-
-@pytest.fixture
 def client(documents_dir: Path, tmp_path: Path, encoder, fake_model) -> Iterator[Client]:
     build_index(documents_dir, tmp_path / "index", encoder=encoder)
     with running_app(tmp_path / "index", documents_dir) as url:

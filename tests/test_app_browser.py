@@ -51,9 +51,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     shutil.copytree(DOCUMENTS, documents)
     (documents / "注入测试.md").write_text(INJECTION, encoding="utf-8")
     build_index(documents, root / "index")
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    with running_app(root / "index", documents) as url:
-        yield url, documents
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GRADIO_ANALYTICS_ENABLED", "False")
+        with running_app(root / "index", documents) as url:
+            yield url, documents
 
 
 @pytest.fixture(scope="module")

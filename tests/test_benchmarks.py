@@ -85,11 +85,10 @@ def rgb_file(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def fake_model(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, encoder) -> None:
+def fake_model(fake_model, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """conftest's fake model, with a cache of this test's own."""
     monkeypatch.setenv("QA_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr("qa.index.load_encoder", lambda model=None, kind=None: encoder)
-    monkeypatch.setattr("qa.retriever.load_encoder", lambda model=None, kind=None: encoder)
-    monkeypatch.setattr("qa.retriever._encoders", {})  # the fake stays out of the process-wide encoders
+    return fake_model
 
 
 def test_formats_are_told_apart(squad_file: Path, rgb_file: Path, tmp_path: Path):

@@ -18,7 +18,6 @@ from qa.chat import (
     shown_question,
 )
 from qa.errors import EmptyQuestionError
-from qa.index import build_index
 from qa.passage import Passage
 from qa.question import MAX_QUESTION_CHARS, truncation_notice
 from qa.retriever import Retriever
@@ -131,12 +130,6 @@ def test_an_answer_without_evidence_marks_the_passages_as_weak(retriever: Retrie
     assert "**最接近的段落（证据不足，仅供参考）**" in text and "**引用段落**" not in text
 
 
-@pytest.fixture
-def retriever(documents_dir: Path, tmp_path: Path, encoder) -> Retriever:
-    build_index(documents_dir, tmp_path / "index", encoder=encoder)
-    return Retriever.load(tmp_path / "index", encoder=encoder)
-
-
 def test_reply_answers_from_the_index(retriever: Retriever):
     text = reply(retriever, "凹河村种植樱桃多少亩", 1)
     assert text.startswith("**答：** 目前，凹河村共种植樱桃600亩，枇杷456亩，李子20亩。\\[1\\]")
@@ -173,6 +166,6 @@ def test_cited_passages_are_passage_json(retriever: Retriever):
 
 
 def test_a_missing_index_is_a_message(tmp_path: Path):
-    from qa.retriever import LiveRetriever
+    from qa.live import LiveRetriever
 
     assert "qa build" in reply(LiveRetriever(tmp_path / "none"), "问题")

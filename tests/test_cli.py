@@ -15,12 +15,6 @@ from qa import cli
 from tests.conftest import ROOT
 
 
-@pytest.fixture
-def fake_model(monkeypatch: pytest.MonkeyPatch, encoder):
-    monkeypatch.setattr("qa.index.load_encoder", lambda model=None, kind=None: encoder)
-    monkeypatch.setattr("qa.retriever.load_encoder", lambda model=None, kind=None: encoder)
-
-
 def test_build_then_ask_json(documents_dir: Path, tmp_path: Path, capsys, fake_model):
     index_dir = tmp_path / "index"
     assert cli.main(["build", "--documents", str(documents_dir), "--index", str(index_dir)]) == 0

@@ -12,7 +12,8 @@ import pytest
 
 from qa.errors import IndexLockedError
 from qa.index import build_index, load_index
-from qa.retriever import LiveRetriever, Retriever
+from qa.live import LiveRetriever
+from qa.retriever import Retriever
 from tests.conftest import ROOT
 from tests.gates import PausingEncoder
 
@@ -58,7 +59,7 @@ def test_sigkill_mid_build_keeps_the_previous_index_and_the_next_build_finishes(
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL
-    assert load_index(index_dir).manifest["counts"]["documents"] == 2
+    assert load_index(index_dir).manifest.counts.documents == 2
     assert answers(Retriever.load(index_dir, encoder=encoder)) == before
     report = build_index(documents_dir, index_dir, encoder=encoder)  # the lock died with the process
     assert (report.changed, report.unchanged) == (1, 1)
@@ -67,12 +68,10 @@ def test_sigkill_mid_build_keeps_the_previous_index_and_the_next_build_finishes(
 
 
 def test_a_question_asked_during_a_rebuild_is_answered_from_the_old_index(
-    documents_dir: Path, tmp_path: Path, encoder, monkeypatch
+    documents_dir: Path, tmp_path: Path, encoder, fake_model
 ):
     index_dir = tmp_path / "index"
     build_index(documents_dir, index_dir, encoder=encoder)
-    monkeypatch.setattr("qa.retriever.load_encoder", lambda *args, **kwargs: encoder)
-    monkeypatch.setattr("qa.retriever._encoders", {})  # keep the process-wide model cache clean for other tests
     live = LiveRetriever(index_dir)
     assert "600亩" in live.retrieve(QUESTION, k=1)[0].text
     (documents_dir / "page.txt").write_text("## 凹河村\n\n凹河村改种樱桃900亩。\n", encoding="utf-8")
@@ -85,14 +84,13 @@ def test_a_question_asked_during_a_rebuild_is_answered_from_the_old_index(
 
 
 def test_a_running_question_keeps_the_index_it_started_with(
-    documents_dir: Path, tmp_path: Path, encoder, monkeypatch: pytest.MonkeyPatch
+    documents_dir: Path, tmp_path: Path, encoder, monkeypatch: pytest.MonkeyPatch, fresh_shared
 ):
     """The swap happens while a question is being answered (paused in its embedding): it finishes on the old index."""
     index_dir = tmp_path / "index"
     build_index(documents_dir, index_dir, encoder=encoder)
     pausing = PausingEncoder()
-    monkeypatch.setattr("qa.retriever.load_encoder", lambda *args, **kwargs: pausing)
-    monkeypatch.setattr("qa.retriever._encoders", {})  # the live retriever gets the pausing encoder
+    monkeypatch.setattr("qa.live.load_encoder", lambda *args, **kwargs: pausing)  # the live retriever's model
     live = LiveRetriever(index_dir)
     live.current()
     pausing.armed = True

@@ -8,7 +8,7 @@ import pytest
 
 from qa.cli import main
 from qa.errors import IndexMismatchError
-from qa.index import build_index, index_status, stale_reason
+from qa.index import build_index, index_status
 from qa.retriever import Retriever
 from tests.conftest import BigramEncoder
 
@@ -73,7 +73,7 @@ def test_an_encoder_not_yet_exported_here_makes_the_index_stale_until_a_build_ch
     build_index(documents_dir, tmp_path / "index", encoder=encoder)
     exported: list[str] = []
     monkeypatch.setattr("qa.index.known_fingerprint", lambda model, kind: exported[-1] if exported else None)
-    reason = stale_reason(documents_dir, tmp_path / "index", model="fake-bigram", encoder_kind="onnx-int8")
+    reason = index_status(documents_dir, tmp_path / "index", model="fake-bigram", encoder_kind="onnx-int8").stale_reason
     assert reason == "this machine has not exported and checked the encoder yet"
 
     def export_then_load(model=None, kind=None):
@@ -83,4 +83,7 @@ def test_an_encoder_not_yet_exported_here_makes_the_index_stale_until_a_build_ch
     monkeypatch.setattr("qa.index.load_encoder", export_then_load)
     report = build_index(documents_dir, tmp_path / "index", model="fake-bigram", encoder_kind="onnx-int8")
     assert exported and report.up_to_date and report.embedded == 0  # same fingerprint: nothing embedded again
-    assert stale_reason(documents_dir, tmp_path / "index", model="fake-bigram", encoder_kind="onnx-int8") is None
+    assert (
+        index_status(documents_dir, tmp_path / "index", model="fake-bigram", encoder_kind="onnx-int8").stale_reason
+        is None
+    )

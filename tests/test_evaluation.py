@@ -59,10 +59,8 @@ def test_evaluate_counts_hits_ranks_and_misses(documents_dir: Path, tmp_path: Pa
     assert report.median_passage_chars > 0
 
 
-def test_cli_eval_prints_every_mode(documents_dir: Path, tmp_path: Path, capsys, encoder, monkeypatch):
+def test_cli_eval_prints_every_mode(documents_dir: Path, tmp_path: Path, capsys, fake_model, monkeypatch):
     monkeypatch.setenv("QA_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr("qa.index.load_encoder", lambda model=None, kind=None: encoder)
-    monkeypatch.setattr("qa.retriever.load_encoder", lambda model=None, kind=None: encoder)
     questions = write_questions(
         tmp_path / "q.jsonl", [{"id": "x", "question": "凹河村种植樱桃多少亩", "answers": ["樱桃600亩"]}]
     )

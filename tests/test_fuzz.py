@@ -6,8 +6,6 @@ every body line comes out, white space aside, inside a passage (headings become 
 
 from __future__ import annotations
 
-import re
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +13,7 @@ from qa.chunking import ChunkSettings, chunk_article
 from qa.documents import read_document
 from qa.errors import DocumentReadError
 from qa.layout import MARKDOWN_HEADING, clean_line, split_articles
+from qa.sentences import compact
 
 NEWSPAPER_PIECES = st.sampled_from(
     [
@@ -56,10 +55,6 @@ NEWSPAPER_PIECES = st.sampled_from(
     ]
 )
 TEXT = st.one_of(st.text(max_size=300), st.lists(NEWSPAPER_PIECES, max_size=80).map("".join))
-
-
-def compact(text: str) -> str:
-    return re.sub(r"\s+", "", text)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from pathlib import Path
 
 import pytest
 
 from qa.answer import answer
 from qa.generation import problems
-from qa.index import build_index
 from qa.passage import Passage
 from qa.retriever import Retriever
 
@@ -56,12 +54,6 @@ def endpoint(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("QA_LLM_API_KEY", "secret")
     yield fake
     fake.server.shutdown()
-
-
-@pytest.fixture
-def retriever(documents_dir: Path, tmp_path: Path, encoder) -> Retriever:
-    build_index(documents_dir, tmp_path / "index", encoder=encoder)
-    return Retriever.load(tmp_path / "index", encoder=encoder)
 
 
 QUESTION = "凹河村种了多少亩樱桃？"

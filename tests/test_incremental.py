@@ -191,7 +191,7 @@ def test_an_index_retired_by_a_build_killed_mid_swap_is_put_back(documents_dir: 
     build_index(documents_dir, tmp_path / "index", encoder=encoder)
     (tmp_path / "index").rename(tmp_path / ".index.retired-1-2")
     report = build_index(documents_dir, tmp_path / "index", encoder=encoder)
-    assert report.up_to_date and load_index(tmp_path / "index").manifest["counts"]["documents"] == 2
+    assert report.up_to_date and load_index(tmp_path / "index").manifest.counts.documents == 2
 
 
 def test_status_lists_differences_without_changing_anything(documents_dir: Path, tmp_path: Path, encoder, capsys):
@@ -229,9 +229,8 @@ def test_cli_build_prints_the_summary_and_full_rebuilds(documents_dir: Path, tmp
     assert "full rebuild: asked for (--full)" in out and f"{encoder.embedded // 2} passages embedded" in out
 
 
-def test_cli_second_builder_exits_1_with_one_line(documents_dir: Path, tmp_path: Path, capsys, monkeypatch):
+def test_cli_second_builder_exits_1_with_one_line(documents_dir: Path, tmp_path: Path, capsys, monkeypatch, fake_model):
     monkeypatch.setattr("qa.lock.LOCK_WAIT", 0.2)
-    monkeypatch.setattr("qa.index.load_encoder", lambda *args, **kwargs: BigramEncoder())
     with index_lock(tmp_path / "i"):
         assert cli.main(["build", "--documents", str(documents_dir), "--index", str(tmp_path / "i")]) == 1
     err = capsys.readouterr().err
@@ -286,7 +285,7 @@ def test_a_second_build_waits_for_the_first_then_goes_ahead(
     second.join(timeout=60)
     assert reports["first"].added == 2 and "new.txt" in reports["first"].changed_during_build
     assert (reports["second"].added, reports["second"].unchanged, reports["second"].full_reason) == (1, 2, None)
-    assert set(load_index(tmp_path / "index").manifest["documents"]) == {"page.txt", "sub/note.md", "new.txt"}
+    assert set(load_index(tmp_path / "index").manifest.documents) == {"page.txt", "sub/note.md", "new.txt"}
 
 
 def test_cli_build_encoder_records_the_path_and_a_change_of_path_rebuilds_in_full(
@@ -305,14 +304,14 @@ def test_cli_build_encoder_records_the_path_and_a_change_of_path_rebuilds_in_ful
     monkeypatch.setattr("qa.index.known_fingerprint", lambda model, kind: f"{kind}/fake-bigram")
     argv = ["build", "--documents", str(documents_dir), "--index", str(tmp_path / "i"), "--model", "fake-bigram"]
     assert cli.main([*argv, "--encoder", "torch"]) == 0
-    assert loaded == ["torch"] and load_index(tmp_path / "i").manifest["encoder"] == "torch"
+    assert loaded == ["torch"] and load_index(tmp_path / "i").manifest.encoder == "torch"
     capsys.readouterr()
     assert cli.main([*argv, "--encoder", "onnx-int8"]) == 0
     out = capsys.readouterr().out
     assert "full rebuild: the embedding path changed (torch -> onnx-int8)" in out
     manifest = load_index(tmp_path / "i").manifest
-    assert loaded == ["torch", "onnx-int8"] and manifest["encoder"] == "onnx-int8"
-    assert f"{manifest['counts']['passages']} passages embedded" in out
+    assert loaded == ["torch", "onnx-int8"] and manifest.encoder == "onnx-int8"
+    assert f"{manifest.counts.passages} passages embedded" in out
     assert cli.main([*argv, "--encoder", "onnx-int8"]) == 0
     assert "is up to date" in capsys.readouterr().out and loaded == ["torch", "onnx-int8"]
     with pytest.raises(SystemExit):

@@ -18,7 +18,6 @@ from qa.index import (
     index_status,
     load_index,
     passages_of,
-    stale_reason,
 )
 from qa.integrity import sha256_of
 from qa.passage import StoredPassage
@@ -66,7 +65,7 @@ def test_a_failed_build_leaves_the_previous_index_intact(documents_dir: Path, tm
     before = (index_dir / "passages.jsonl").read_bytes()
 
     class Broken:
-        name, dimension = "fake-bigram", 256
+        name, kind, dimension = "fake-bigram", "torch", 256
 
         def encode(self, texts, *, show_progress=False):
             raise RuntimeError("killed mid-build")
@@ -75,7 +74,7 @@ def test_a_failed_build_leaves_the_previous_index_intact(documents_dir: Path, tm
     with pytest.raises(RuntimeError):
         build_index(documents_dir, index_dir, encoder=Broken())
     assert (index_dir / "passages.jsonl").read_bytes() == before
-    assert load_index(index_dir).manifest["counts"]["passages"] > 0
+    assert load_index(index_dir).manifest.counts.passages > 0
 
 
 def test_empty_documents_folder_is_a_clear_error(tmp_path: Path, encoder):
@@ -119,12 +118,12 @@ def test_passage_count_disagreement_is_detected(documents_dir: Path, tmp_path: P
 
 def test_stale_reason_follows_documents_and_model(documents_dir: Path, tmp_path: Path, encoder):
     index_dir = tmp_path / "index"
-    assert "qa build" in stale_reason(documents_dir, index_dir, model=encoder.name)
+    assert "qa build" in index_status(documents_dir, index_dir, model=encoder.name).stale_reason
     build_index(documents_dir, index_dir, encoder=encoder)
-    assert stale_reason(documents_dir, index_dir, model=encoder.name) is None
-    assert "model" in stale_reason(documents_dir, index_dir, model="other")
+    assert index_status(documents_dir, index_dir, model=encoder.name).stale_reason is None
+    assert "model" in index_status(documents_dir, index_dir, model="other").stale_reason
     (documents_dir / "new.txt").write_text("新的文档。", encoding="utf-8")
-    assert "new.txt" in stale_reason(documents_dir, index_dir, model=encoder.name)
+    assert "new.txt" in index_status(documents_dir, index_dir, model=encoder.name).stale_reason
 
 
 def test_a_document_of_headings_alone_is_reported_skipped_and_a_hashtag_line_is_indexed(tmp_path: Path):
@@ -147,10 +146,10 @@ def test_a_change_of_the_keyword_code_reindexes_keywords_and_keeps_the_vectors(
     build_index(documents_dir, index_dir, encoder=encoder)
     manifest = json.loads((index_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
     (index_dir / MANIFEST_FILE).write_text(json.dumps({**manifest, "keywords": "older"}), encoding="utf-8")
-    assert "keyword" in stale_reason(documents_dir, index_dir, model=encoder.name, encoder_kind="torch")
+    assert "keyword" in index_status(documents_dir, index_dir, model=encoder.name, encoder_kind="torch").stale_reason
     report = build_index(documents_dir, index_dir, encoder=encoder)
     assert report.embedded == 0 and report.passages == manifest["counts"]["passages"]
-    assert stale_reason(documents_dir, index_dir, model=encoder.name, encoder_kind="torch") is None
+    assert index_status(documents_dir, index_dir, model=encoder.name, encoder_kind="torch").stale_reason is None
 
 
 def test_the_indexed_text_carries_the_title_and_section():

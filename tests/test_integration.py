@@ -43,7 +43,7 @@ def real_retriever(real_index: Path) -> Retriever:
 def test_the_real_index_is_built_with_the_default_encoder_whatever_the_shell_says(real_index: Path):
     """conftest clears QA_ENCODER before any fixture runs: the session's index uses the default path."""
     expected = ONNX_INT8 if importlib.util.find_spec("onnxruntime") is not None else TORCH
-    assert read_manifest(real_index)["encoder"] == expected
+    assert read_manifest(real_index).encoder == expected
 
 
 def test_example_question_finds_its_passage_with_citation(real_retriever: Retriever):
@@ -79,9 +79,9 @@ def distractor_retriever(tmp_path_factory: pytest.TempPathFactory) -> Retriever:
     retriever = Retriever.load(index_dir)
     manifest = retriever.store.manifest
     # 1,002 files: the two pages and 1,000 articles, of which the few that are a title alone are skipped
-    assert manifest["counts"]["documents"] + len(manifest["skipped"]) == 1002
-    assert manifest["counts"]["documents"] >= 990
-    assert all(entry["reason"] == "only headings, no body text to index" for entry in manifest["skipped"].values())
+    assert manifest.counts.documents + len(manifest.skipped) == 1002
+    assert manifest.counts.documents >= 990
+    assert all(entry["reason"] == "only headings, no body text to index" for entry in manifest.skipped.values())
     return retriever
 
 

@@ -33,7 +33,7 @@ def test_the_manifest_keeps_a_checksum_of_every_file(index_dir: Path):
 
 def test_a_flipped_byte_in_the_faiss_file_is_caught_before_faiss_reads_it(index_dir: Path, monkeypatch):
     flip_middle_byte(index_dir / FAISS_FILE)
-    monkeypatch.setattr("qa.index.faiss.read_index", lambda *a: pytest.fail("faiss.read_index was called"))
+    monkeypatch.setattr("qa.index_format.faiss.read_index", lambda *a: pytest.fail("faiss.read_index was called"))
     with pytest.raises(IndexMismatchError, match=f"{FAISS_FILE} is damaged.*qa build"):
         load_index(index_dir)
 

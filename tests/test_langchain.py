@@ -19,10 +19,7 @@ from qa.retriever import Retriever
 
 
 @pytest.fixture
-def index_dir(documents_dir: Path, tmp_path: Path, encoder, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setattr("qa.retriever.load_encoder", lambda *args, **kwargs: encoder)
-    monkeypatch.setattr("qa.retriever._encoders", {})
-    monkeypatch.setattr("qa.retriever._live", {})
+def index_dir(documents_dir: Path, tmp_path: Path, encoder, fake_model) -> Path:
     build_index(documents_dir, tmp_path / "index", encoder=encoder)
     return tmp_path / "index"
 
@@ -106,6 +103,6 @@ def test_embeddings_wrap_the_encoder_and_serve_a_langchain_vector_store(encoder)
 
 def test_embeddings_from_an_index_use_its_model_and_kind(index_dir: Path, encoder, monkeypatch: pytest.MonkeyPatch):
     asked = []
-    monkeypatch.setattr("qa.retriever.load_encoder", lambda model, kind: asked.append((model, kind)) or encoder)
+    monkeypatch.setattr("qa.live.load_encoder", lambda model, kind: asked.append((model, kind)) or encoder)
     QAEmbeddings.from_index(index_dir)
     assert asked == [("fake-bigram", "torch")]

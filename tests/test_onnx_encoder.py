@@ -16,7 +16,7 @@ from qa import onnx_export
 from qa.cache import cache_root
 from qa.cli import main
 from qa.documents import read_documents
-from qa.embedding import ONNX_INT8, TORCH, default_kind, kind_of, load_encoder
+from qa.embedding import ONNX_INT8, TORCH, default_kind, load_encoder
 from qa.errors import ModelLoadError
 from qa.index import IndexSettings, build_index, passages_of
 from qa.models import pooling_mode, resolve_model_path
@@ -102,7 +102,6 @@ def test_encoder_kind_comes_from_the_environment(monkeypatch, encoder):
     assert default_kind() == ONNX_INT8  # the default where onnxruntime is installed
     installed["onnxruntime"] = False
     assert default_kind() == TORCH  # and torch where it is not
-    assert kind_of(encoder) == TORCH  # an encoder without a kind counts as torch
 
 
 def test_unknown_encoder_kind_says_which_exist():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from qa import cli
@@ -12,12 +10,6 @@ from qa.errors import EmptyQuestionError, InvalidKError
 from qa.index import build_index
 from qa.question import MAX_QUESTION_CHARS, prepare_question
 from qa.retriever import Retriever
-
-
-@pytest.fixture
-def retriever(documents_dir: Path, tmp_path: Path, encoder) -> Retriever:
-    build_index(documents_dir, tmp_path / "index", encoder=encoder)
-    return Retriever.load(tmp_path / "index", encoder=encoder)
 
 
 @pytest.mark.parametrize("question", ["", "   ", "\n\t\u3000", "\x00\x07", "\u200b\u200e", "\ud800", None, 42])
@@ -86,16 +78,14 @@ def test_huge_k_is_clamped(retriever: Retriever):
         (["樱桃", "-k", "0"], "k must be"),
     ],
 )
-def test_cli_refuses_bad_input_in_one_line(argv, message, documents_dir, tmp_path, capsys, monkeypatch, encoder):
-    build_index(documents_dir, tmp_path / "index", encoder=encoder)
-    monkeypatch.setattr("qa.retriever.load_encoder", lambda *args, **kwargs: encoder)
+def test_cli_refuses_bad_input_in_one_line(argv, message, documents_dir, tmp_path, capsys, fake_model):
+    build_index(documents_dir, tmp_path / "index", encoder=fake_model)
     assert cli.main(["ask", *argv, "--index", str(tmp_path / "index")]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
 
 
-def test_cli_shows_a_notice_for_a_cut_question(documents_dir, tmp_path, capsys, monkeypatch, encoder):
-    build_index(documents_dir, tmp_path / "index", encoder=encoder)
-    monkeypatch.setattr("qa.retriever.load_encoder", lambda *args, **kwargs: encoder)
+def test_cli_shows_a_notice_for_a_cut_question(documents_dir, tmp_path, capsys, fake_model):
+    build_index(documents_dir, tmp_path / "index", encoder=fake_model)
     assert cli.main(["ask", "凹河村种了多少亩樱桃？" + "。" * 5000, "--index", str(tmp_path / "index")]) == 0
     assert capsys.readouterr().out.startswith(f"（问题超过 {MAX_QUESTION_CHARS} 字")

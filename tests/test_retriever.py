@@ -10,21 +10,14 @@ import pytest
 import qa
 from qa.errors import EmptyQuestionError, IndexMismatchError, InvalidKError, InvalidModeError
 from qa.index import build_index
-from qa.retriever import LiveRetriever, Retriever, check_k
+from qa.live import LiveRetriever
+from qa.retriever import Retriever, check_k
 from tests.conftest import BigramEncoder
 
 
 @pytest.fixture(autouse=True)
-def _fresh_process_caches(monkeypatch: pytest.MonkeyPatch) -> None:
-    """qa.retriever keeps encoders and live retrievers for the whole process: each test starts without any."""
-    monkeypatch.setattr("qa.retriever._encoders", {})
-    monkeypatch.setattr("qa.retriever._live", {})
-
-
-@pytest.fixture
-def retriever(documents_dir: Path, tmp_path: Path, encoder) -> Retriever:
-    build_index(documents_dir, tmp_path / "index", encoder=encoder)
-    return Retriever.load(tmp_path / "index", encoder=encoder)
+def _fresh_shared(fresh_shared: None) -> None:
+    """qa.live keeps encoders and live retrievers for the whole process: each test here starts without any."""
 
 
 def test_retrieve_returns_cited_passages_best_first(retriever: Retriever):
@@ -60,13 +53,13 @@ def test_check_k_clamps_huge_values():
 
 
 def test_module_level_retrieve_loads_the_default_index_once(
-    documents_dir: Path, tmp_path: Path, encoder, monkeypatch: pytest.MonkeyPatch
+    documents_dir: Path, tmp_path: Path, encoder, monkeypatch: pytest.MonkeyPatch, fresh_shared
 ):
     index_dir = tmp_path / "qa-index"
     build_index(documents_dir, index_dir, encoder=encoder)
     monkeypatch.setenv("QA_INDEX", str(index_dir))
     loads = []
-    monkeypatch.setattr("qa.retriever.load_encoder", lambda model, kind=None: loads.append(model) or encoder)
+    monkeypatch.setattr("qa.live.load_encoder", lambda model, kind=None: loads.append(model) or encoder)
     first = qa.retrieve("规模以上工业企业数量", k=1)
     second = qa.retrieve("规模以上工业企业数量", k=1)
     assert first == second and "118家" in first[0].text
@@ -79,10 +72,9 @@ def test_info_reports_what_is_indexed(retriever: Retriever):
     assert info.built_at
 
 
-def test_live_retriever_follows_a_rebuild(documents_dir: Path, tmp_path: Path, encoder, monkeypatch):
+def test_live_retriever_follows_a_rebuild(documents_dir: Path, tmp_path: Path, encoder, fake_model):
     index_dir = tmp_path / "live"
     build_index(documents_dir, index_dir, encoder=encoder)
-    monkeypatch.setattr("qa.retriever.load_encoder", lambda model, kind=None: encoder)
     live = LiveRetriever(index_dir)
     before = live.current()
     assert live.current() is before  # nothing changed: no reload
@@ -121,7 +113,7 @@ def test_five_passages_by_default(eight_documents: Path, tmp_path: Path, encoder
     build_index(eight_documents, tmp_path / "index", encoder=encoder)
     retriever = Retriever.load(tmp_path / "index", encoder=encoder)
     assert len(retriever.retrieve("清镇市的项目")) == len(retriever.search("清镇市的项目").passages) == 5
-    monkeypatch.setattr("qa.retriever.load_encoder", lambda *args, **kwargs: encoder)
+    monkeypatch.setattr("qa.live.load_encoder", lambda *args, **kwargs: encoder)
     assert len(LiveRetriever(tmp_path / "index").retrieve("清镇市的项目")) == 5
     monkeypatch.setenv("QA_INDEX", str(tmp_path / "index"))
     assert len(qa.retrieve("清镇市的项目")) == 5

@@ -26,8 +26,6 @@ from tests.conftest import ROOT
 from tests.gates import Gate
 from tests.test_app import running_app
 
-fake_model = test_app.fake_model  # the fixture: fake encoder, fresh process-wide caches
-
 
 @pytest.fixture
 def index_dir(documents_dir: Path, tmp_path: Path, encoder, fake_model) -> Path:

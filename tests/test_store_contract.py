@@ -16,8 +16,9 @@ import pytest
 
 from qa.errors import IndexLockedError, IndexNotFoundError
 from qa.index import build_index, index_status
+from qa.live import LiveRetriever
 from qa.lock import index_lock
-from qa.retriever import LiveRetriever, Retriever
+from qa.retriever import Retriever
 from qa.store import MILVUS, PassageStore, StoreLocation
 from tests.test_incremental import CountingEncoder
 
@@ -72,7 +73,7 @@ def test_a_built_store_answers_with_cited_passages(documents_dir: Path, where: d
     assert "樱桃600亩" in best.text
     assert best.citation == "《凹河村——果园里的好日子》 · page.txt"
     assert retriever.info.passages == report.passages == len(retriever.passages)
-    assert retriever.store.manifest["documents"].keys() == {"page.txt", "sub/note.md"}
+    assert retriever.store.manifest.documents.keys() == {"page.txt", "sub/note.md"}
 
 
 def test_passages_come_back_in_the_order_asked(documents_dir: Path, where: dict, encoder):
@@ -148,9 +149,8 @@ def _writer_class(where: dict):
     return MilvusWriter
 
 
-def test_a_live_retriever_follows_a_rebuild(documents_dir: Path, where: dict, encoder, monkeypatch):
+def test_a_live_retriever_follows_a_rebuild(documents_dir: Path, where: dict, encoder, fake_model):
     build(documents_dir, where, encoder)
-    monkeypatch.setattr("qa.retriever.shared_encoder", lambda model, kind=None: encoder)
     live = LiveRetriever(where["store"] or where["index_dir"])
     assert live.current().info.documents == 2
     (documents_dir / "sub" / "note.md").unlink()
@@ -172,17 +172,15 @@ def test_status_tells_what_the_store_holds(documents_dir: Path, where: dict, enc
     build(documents_dir, where, encoder)
     shutil.copy(documents_dir / "page.txt", documents_dir / "copy.txt")
     status = index_status(documents_dir, where["index_dir"], model=encoder.name, store=where["store"])
-    assert status.manifest["counts"]["documents"] == 2
+    assert status.manifest.counts.documents == 2
     assert (status.added, status.problem) == (["copy.txt"], None)
 
 
 def test_the_cli_builds_shows_and_asks_a_milvus_lite_store(
-    documents_dir: Path, tmp_path: Path, capsys, encoder, monkeypatch, milvus_lite_file
+    documents_dir: Path, tmp_path: Path, capsys, encoder, fake_model, monkeypatch, milvus_lite_file
 ):
     from qa import cli
 
-    monkeypatch.setattr("qa.index.load_encoder", lambda model=None, kind=None: encoder)
-    monkeypatch.setattr("qa.retriever.load_encoder", lambda model=None, kind=None: encoder)
     store = str(Path(milvus_lite_file).with_name("cli.db"))
     assert cli.main(["build", "--documents", str(documents_dir), "--store", store]) == 0
     assert "2 documents, 3 articles, 4 passages" in capsys.readouterr().out

@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 
 from qa import versions
-from qa.index import build_index, load_index, stale_reason
+from qa.index import build_index, index_status, load_index
 from qa.versions import TOKEN_PACKAGES, dependency_changes, index_dependencies, model_weights_sha256
 
 
 def test_the_manifest_records_library_versions_and_weights(documents_dir: Path, tmp_path: Path, encoder):
     build_index(documents_dir, tmp_path / "index", encoder=encoder)
-    recorded = load_index(tmp_path / "index").manifest["dependencies"]
+    recorded = load_index(tmp_path / "index").manifest.dependencies
     assert set(recorded) == {*TOKEN_PACKAGES, "model_weights"}
     assert recorded["jieba"] == versions.package_version("jieba") != "not installed"
     assert recorded == index_dependencies(encoder.name)
@@ -23,14 +23,14 @@ def test_the_manifest_records_library_versions_and_weights(documents_dir: Path, 
 def test_an_upgrade_forces_a_full_rebuild(package, documents_dir, tmp_path, encoder, monkeypatch):
     index_dir = tmp_path / "index"
     build_index(documents_dir, index_dir, encoder=encoder)
-    assert stale_reason(documents_dir, index_dir, model=encoder.name, encoder_kind="torch") is None
+    assert index_status(documents_dir, index_dir, model=encoder.name, encoder_kind="torch").stale_reason is None
     installed = versions.package_version
     monkeypatch.setattr(versions, "package_version", lambda name: "99.0" if name == package else installed(name))
-    reason = stale_reason(documents_dir, index_dir, model=encoder.name, encoder_kind="torch")
+    reason = index_status(documents_dir, index_dir, model=encoder.name, encoder_kind="torch").stale_reason
     assert reason == f"what makes tokens or vectors changed ({package} {installed(package)} -> 99.0)"
     report = build_index(documents_dir, index_dir, encoder=encoder)
     assert report.full_reason == reason and report.embedded == report.passages
-    assert stale_reason(documents_dir, index_dir, model=encoder.name, encoder_kind="torch") is None
+    assert index_status(documents_dir, index_dir, model=encoder.name, encoder_kind="torch").stale_reason is None
 
 
 def test_the_weight_hash_follows_the_weight_files(tmp_path: Path):

@@ -48,11 +48,11 @@ def test_watch_builds_then_follows_additions_and_deletions(documents_dir: Path, 
         (documents_dir / "new.txt").write_text("新增文档：暗流镇排查农村自建房5511栋。", encoding="utf-8")
         assert wait_for(lambda: len(reports) == 2)
         assert (reports[1].added, reports[1].unchanged) == (1, 2)
-        assert "new.txt" in read_manifest(index_dir)["documents"]
+        assert "new.txt" in read_manifest(index_dir).documents
         (documents_dir / "page.txt").unlink()
         assert wait_for(lambda: len(reports) == 3)
         assert (reports[2].removed, reports[2].unchanged) == (1, 2)
-        assert "page.txt" not in read_manifest(index_dir)["documents"]
+        assert "page.txt" not in read_manifest(index_dir).documents
     finally:
         stop.set()
         thread.join(timeout=10)
@@ -200,7 +200,7 @@ def test_changes_made_during_a_build_lead_to_another_build(documents_dir: Path, 
         assert wait_for(lambda: len(reports) == 3)
         assert (reports[1].added, reports[1].changed_during_build) == (1, ("late.txt",))
         assert (reports[2].added, reports[2].unchanged) == (1, 3)
-        assert "late.txt" in read_manifest(tmp_path / "index")["documents"]
+        assert "late.txt" in read_manifest(tmp_path / "index").documents
     finally:
         stop.set()
         thread.join(timeout=60)

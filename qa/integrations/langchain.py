@@ -20,10 +20,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qa.embedding import TORCH, Encoder, configured_model
-from qa.index import read_manifest
+from qa.embedding import Encoder, configured_model
+from qa.index_format import read_manifest
+from qa.live import LiveRetriever, live_retriever, shared_encoder
 from qa.passage import Passage
-from qa.retriever import LiveRetriever, Retriever, live_retriever, shared_encoder
+from qa.retriever import Retriever
 
 try:
     from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -70,8 +71,7 @@ class QARetriever(BaseRetriever):
         return cls(index=live_retriever(index_dir), k=k, mode=mode)
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        index = self.index.current() if isinstance(self.index, LiveRetriever) else self.index
-        return [to_document(passage) for passage in index.retrieve(query, k=self.k, mode=self.mode)]
+        return [to_document(passage) for passage in self.index.current().retrieve(query, k=self.k, mode=self.mode)]
 
 
 class QAEmbeddings(Embeddings):
@@ -88,7 +88,7 @@ class QAEmbeddings(Embeddings):
     @classmethod
     def from_index(cls, index_dir: str | Path) -> QAEmbeddings:
         manifest = read_manifest(Path(index_dir))
-        return cls(manifest["model"], manifest.get("encoder", TORCH))
+        return cls(manifest.model, manifest.encoder)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
