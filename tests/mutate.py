@@ -38,13 +38,22 @@ GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "tests/test_generation.py",
         ),
     ),
-    "retrieval": (("qa/retriever.py", "qa/local_store.py"), ("tests/test_retriever.py", "tests/test_question.py")),
+    "retrieval": (
+        ("qa/retriever.py", "qa/live.py", "qa/local_store.py"),
+        ("tests/test_retriever.py", "tests/test_question.py", "tests/test_encoder_fingerprint.py"),
+    ),
     "keyword": (("qa/sparse.py",), ("tests/test_sparse.py",)),
     "layout": (("qa/layout.py",), ("tests/test_layout.py",)),
     "chunking": (("qa/chunking.py", "qa/documents.py"), ("tests/test_chunking.py", "tests/test_readers.py")),
     "index": (
-        ("qa/index.py",),
-        ("tests/test_index.py", "tests/test_incremental.py", "tests/test_integrity.py"),
+        ("qa/index.py", "qa/index_format.py", "qa/swap.py"),
+        (
+            "tests/test_index.py",
+            "tests/test_incremental.py",
+            "tests/test_integrity.py",
+            "tests/test_encoder_fingerprint.py",
+            "tests/test_readers.py",
+        ),
     ),
     "serving": (("qa/serving.py",), ("tests/test_serving.py",)),
 }
