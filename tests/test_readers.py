@@ -245,6 +245,8 @@ def test_the_scan_skips_hidden_entries_reports_odd_files_and_goes_on_after_each(
     (folder / "c-empty.txt").write_bytes(b"")
     (folder / "d-inside.txt").symlink_to(folder / "e.txt")
     (folder / "e.txt").write_text("正文。", encoding="utf-8")
+    (folder / "inner").mkdir()
+    (folder / "inner-link").symlink_to(folder / "inner", target_is_directory=True)  # inside: not reported
     scan = scan_documents(folder)
     assert [found.source for found in scan.files] == ["d-inside.txt", "e.txt"]  # a link inside the folder is read
     assert [(s.source, s.reason, s.sha256) for s in scan.skipped] == [
