@@ -55,7 +55,7 @@ GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "tests/test_readers.py",
         ),
     ),
-    "serving": (("qa/serving.py",), ("tests/test_serving.py",)),
+    "serving": (("qa/serving.py",), ("tests/test_serving.py", "tests/test_app.py")),
 }
 # test files that start servers or subprocesses are left out of every group: mutmut forks a child per
 # mutant, and they would multiply its time without judging these modules any better

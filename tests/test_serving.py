@@ -6,6 +6,7 @@ The app runs in this process on 127.0.0.1 with the fake encoder, launched as `qa
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import contextlib
 import sys
@@ -20,7 +21,15 @@ from gradio_client import Client
 import app as launcher
 from qa import web
 from qa.index import build_index
-from qa.serving import CHAT_CONCURRENCY, DEFAULT_QUEUE_SIZE, AuthFormatError, launch_settings, parse_auth, same_origin
+from qa.serving import (
+    CHAT_CONCURRENCY,
+    DEFAULT_QUEUE_SIZE,
+    AuthFormatError,
+    OriginCheck,
+    launch_settings,
+    parse_auth,
+    same_origin,
+)
 from tests import test_app
 from tests.conftest import ROOT
 from tests.gates import Gate
@@ -230,3 +239,57 @@ def test_a_full_queue_answers_busy_at_once(index_dir: Path, documents_dir: Path,
                 job.result()
         answered = [job.result(timeout=120) for job in [*running, waiting]]
         assert all("樱桃600亩" in text for text in answered)
+
+
+class ASGICall:
+    """Runs the Origin check on one request without a server: what it sends, and whether the app was reached."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict] = []
+        self.reached = False
+
+    async def app(self, scope, receive, send) -> None:
+        self.reached = True
+
+    async def send(self, message: dict) -> None:
+        self.sent.append(message)
+
+    def __call__(self, kind: str, headers: dict[str, str], scheme: str = "http") -> ASGICall:
+        scope = {
+            "type": kind,
+            "scheme": scheme,
+            "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()],
+        }
+        asyncio.run(OriginCheck(self.app)(scope, None, self.send))
+        return self
+
+
+def test_the_origin_check_refuses_a_foreign_http_request_with_403_and_closes_a_foreign_websocket():
+    refused = ASGICall()("http", {"Host": "127.0.0.1:7860", "Origin": "http://evil.example"})
+    assert not refused.reached
+    assert refused.sent == [
+        {"type": "http.response.start", "status": 403, "headers": [(b"content-type", b"text/plain")]},
+        {"type": "http.response.body", "body": b"cross-origin request refused"},
+    ]
+    closed = ASGICall()("websocket", {"Host": "127.0.0.1:7860", "Origin": "null"})
+    assert not closed.reached and closed.sent == [{"type": "websocket.close", "code": 1008}]
+    for kind in ("http", "websocket"):
+        assert ASGICall()(kind, {"HOST": "127.0.0.1:7860", "ORIGIN": "HTTP://127.0.0.1:7860/"}).reached  # same origin
+        assert ASGICall()(kind, {"Host": "127.0.0.1:7860"}).reached  # no Origin: programs, curl
+    assert ASGICall()("lifespan", {"Origin": "http://evil.example"}).reached  # not a request
+
+
+@pytest.mark.parametrize(
+    ("origin", "scheme", "same"),
+    [
+        ("https://qa.example", "https", True),
+        ("https://qa.example", "wss", True),
+        ("http://qa.example", "https", False),
+        ("https://qa.example", "http", False),
+        ("https://qa.example/", "https", True),
+        ("/https://qa.example", "https", False),
+    ],
+)
+def test_same_origin_follows_the_scheme_of_the_request(origin: str, scheme: str, same: bool):
+    assert same_origin(origin, "qa.example", {"scheme": scheme}) is same
+    assert same_origin(origin, "", {"scheme": scheme}) is False  # no Host: never the same
