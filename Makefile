@@ -1,6 +1,7 @@
 # make run   set everything up, build index/ if missing or stale, start the web chat
 # make test  set everything up, run the whole test suite
 # make bench the benchmark table (bench/)
+# make mutate mutation testing of the core modules (slow; docs/TESTING.md)
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -12,7 +13,7 @@ PIP_INSTALL := $(BIN)/python -m pip install --quiet -c $(CONSTRAINTS)
 BROWSER_PACKAGES := chromium chromium-driver fonts-noto-cjk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup browser run test index lint bench constraints
+.PHONY: setup browser run test index lint bench constraints mutate
 
 setup: $(STAMP)
 
@@ -45,8 +46,10 @@ index: setup
 run: index
 	$(BIN)/python app.py
 
+# the tests run in a random order (pytest-randomly; the seed is printed at the top: rerun one order
+# with PYTEST_ARGS=--randomly-seed=N, see README, Testing); PYTEST_ARGS adds options
 test: setup browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 # the files `ruff format` keeps (issue 15); add a file here once it is formatted
 FORMATTED := qa/__init__.py qa/distractors.py qa/embedding.py qa/evaluation.py \
@@ -62,3 +65,9 @@ lint: setup
 bench: setup
 	$(PIP_INSTALL) -e '.[bench]'
 	$(BIN)/python -m bench
+
+# mutation testing, not tests: each core module mutated and judged by its fast tests (tests/mutate.py);
+# scores and surviving mutants in mutation-results/, figures in docs/TESTING.md. GROUPS="keyword layout" for some.
+mutate: setup
+	$(PIP_INSTALL) -e '.[mutate]'
+	nice $(BIN)/python tests/mutate.py $(GROUPS)

@@ -33,13 +33,38 @@ needs_shared_eval = pytest.mark.skipif(
 _SESSION_CACHE = tempfile.mkdtemp(prefix="qa-test-cache-")
 
 
+# Variables that choose what the project or its libraries read: a shell's settings must not decide
+# which encoder, model, index or store the tests measure (QA_TEST_CACHE, an opt-in reuse of the
+# 1,000-distractor index, stays).
+CHOOSING_ENV = (
+    "QA_ENCODER",
+    "QA_MODEL",
+    "QA_INDEX",
+    "QA_STORE",
+    "QA_DOCUMENTS",
+    "QA_AUTH",
+    "QA_HOST",
+    "QA_PORT",
+    "QA_QUEUE_SIZE",
+    "GRADIO_ANALYTICS_ENABLED",
+)  # not QA_MILVUS_URI: it names a real Milvus server the store contract should also run against
+# Caches of the libraries underneath (Hugging Face, torch, matplotlib, anything XDG): the model is
+# loaded from its local folder, so nothing in them is needed.
+LIBRARY_CACHES = ("XDG_CACHE_HOME", "HF_HOME", "TORCH_HOME", "MPLCONFIGDIR")
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    """Every cache the project writes (ONNX exports, evaluation corpora and indexes) starts empty.
+    """Every cache the project or its libraries write (ONNX exports, evaluation corpora and indexes,
+    Hugging Face, torch) starts empty, and the shell's choice of encoder, model or index is ignored.
 
     Set before any fixture runs, session-scoped ones included, so the export and its check
     run in every test session as on a fresh machine; the user's ~/.cache is never read.
     """
     os.environ["QA_CACHE"] = _SESSION_CACHE
+    for name in LIBRARY_CACHES:
+        os.environ[name] = os.path.join(_SESSION_CACHE, "libraries", name.lower())
+    for name in CHOOSING_ENV:
+        os.environ.pop(name, None)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -2,7 +2,9 @@
 
     python tests/slow_build.py DOCUMENTS INDEX SECONDS [POINT [STORE]]
 
-POINT is where the build prints its name and sleeps SECONDS before going on:
+POINT is where the build prints its name and waits before going on, until a line "go" arrives on
+its standard input or SECONDS have passed (tests send "go" when they have done what must happen
+during the pause, so the interleaving is certain, never a race against a sleep):
 "embedding" (default: before the vectors are computed), "writing" (the staged FAISS file
 is written, the rest not yet), or "swapping" (everything is staged, the swap is next), or "publishing" (a Milvus STORE holds the
 build's rows, its publish is next).
@@ -11,6 +13,7 @@ Prints "built N" at the end, N the passages embedded, then the build's summary.
 
 from __future__ import annotations
 
+import select
 import sys
 import time
 from pathlib import Path
@@ -26,7 +29,16 @@ from tests.conftest import BigramEncoder
 
 def pause(point: str, seconds: float) -> None:
     print(point, flush=True)
-    time.sleep(seconds)
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        if not select.select([sys.stdin], [], [], left)[0]:
+            return  # SECONDS passed
+        line = sys.stdin.readline()
+        if line.strip() == "go":
+            return
+        if not line:  # no one will send "go" (standard input closed): sleep the rest
+            time.sleep(max(0.0, deadline - time.monotonic()))
+            return
 
 
 class SlowEncoder(BigramEncoder):

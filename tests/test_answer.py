@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 
-from qa.answer import NOT_FOUND, answer, answer_type_match, extract_answer
+from qa.answer import (
+    NOT_FOUND,
+    Answer,
+    _choose,
+    _compose,
+    _Scored,
+    answer,
+    answer_type_match,
+    extract_answer,
+    with_section_headings,
+)
 from qa.answerability import AnswerabilityModel
 from qa.errors import EmptyQuestionError
 from qa.index import build_index
+from qa.passage import Passage, StoredPassage
 from qa.retriever import Retriever
 from qa.sentences import split_sentences
 
@@ -121,3 +133,87 @@ def test_the_words_beyond_a_passage_topic_are_those_its_title_and_first_sentence
         passage_id=0,
     )
     assert _novel_words(["西番莲", "叶柄", "特点"], [passage]) == {0: ["叶柄", "特点"]}
+
+
+def passage(passage_id: int, section: str, text: str, title: str = "防汛", source: str = "a.txt") -> Passage:
+    return Passage.from_stored(StoredPassage(passage_id, source, title, section, text), 1.0)
+
+
+def test_an_aspect_answer_lists_the_section_headings_of_its_article_each_cited():
+    stored = [
+        StoredPassage(0, "a.txt", "防汛", "健全机制", "建立联防联控机制。"),
+        StoredPassage(1, "a.txt", "防汛", "健全机制", "共享雨情信息。"),
+        StoredPassage(2, "a.txt", "防汛", "全面排查", "排查隐患。"),
+        StoredPassage(3, "b.txt", "防汛", "别的文件", "不算。"),
+        StoredPassage(4, "a.txt", "别的文章", "别的小节", "不算。"),
+        StoredPassage(5, "a.txt", "防汛", "超前部署", "提前部署。"),
+    ]
+    cited = [Passage.from_stored(stored[2], 0.9), Passage.from_stored(stored[0], 0.8)]
+    extracted = Answer("排查隐患。[1]", cited, True, "q", "q", ["排查隐患。"])
+    listed = with_section_headings(extracted, stored)
+    assert listed.text == "排查隐患。[1]健全机制[2]；全面排查[1]；超前部署[3]"
+    assert [p.passage_id for p in listed.passages] == [2, 0, 5] and listed.passages[2].score == 0.0
+    assert listed.sentences == ["排查隐患。", "健全机制", "全面排查", "超前部署"]
+    assert with_section_headings(extracted, stored[:5]) == extracted  # two headings: unchanged
+
+
+def test_nothing_retrieved_is_not_found_with_no_passages(retriever: Retriever):
+    assert extract_answer("问题", "查询", [], retriever.sparse, model=ALWAYS) == Answer(
+        NOT_FOUND, [], False, "查询", "问题"
+    )
+
+
+def test_the_json_of_an_answer_names_every_field(retriever: Retriever):
+    result = answer("凹河村种了多少亩樱桃？", retriever=retriever)
+    assert result.to_json() == {
+        "question": "凹河村种了多少亩樱桃？",
+        "query": "凹河村种了多少亩樱桃？",
+        "text": result.text,
+        "found": True,
+        "markers": [1],
+        "generated": False,
+        "truncated": False,
+        "passages": [p.to_json() for p in result.passages],
+    }
+
+
+def test_markers_number_the_cited_passages_first_in_order_of_use():
+    passages = [passage(i, "", f"第{i}段。") for i in range(4)]
+    chosen = [_Scored(1.0, "乙。", 2), _Scored(0.95, "甲。", 0), _Scored(0.92, "丙。", 2)]
+    text, ordered = _compose(chosen, passages)
+    assert text == "乙。[1]甲。[2]丙。[1]"
+    assert [p.passage_id for p in ordered] == [2, 0, 1, 3]
+
+
+@pytest.mark.parametrize(
+    ("question", "count"),
+    [("种了多少亩？", 2), ("有哪些措施？", 3)],  # a list question takes up to three sentences
+)
+def test_close_runners_up_join_the_best_sentence(question: str, count: int):
+    scored = [_Scored(1.0, "一。", 0), _Scored(0.9, "二。", 0), _Scored(0.9, "二。", 1), _Scored(0.95, "三。", 1)]
+    scored += [_Scored(0.95, "四。", 1), _Scored(0.89, "五。", 2)]
+    assert [item.sentence for item in _choose(scored, question)] == ["一。", "二。", "三。", "四。"][:count]
+    assert _choose([], question) == []
+    assert [item.sentence for item in _choose([_Scored(1.0, "一。", 0), _Scored(0.89, "五。", 2)], question)] == [
+        "一。"
+    ]
+
+
+def test_an_aspect_question_gets_the_section_headings_of_the_answer_article(tmp_path: Path, encoder, monkeypatch):
+    # the headings are under test, not the decision
+    monkeypatch.setattr(sys.modules["qa.answer"], "default_model", lambda: ALWAYS)
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "flood.md").write_text(
+        "# 贵州六方面做好防汛抗旱工作\n\n### 健全联动机制\n\n与周边省份建立自然灾害联防联控机制。\n\n"
+        "### 全面排查隐患\n\n对水库、河道开展隐患排查。\n\n### 超前安排部署\n\n提前安排部署防汛抗旱工作。\n",
+        encoding="utf-8",
+    )
+    build_index(folder, tmp_path / "index", encoder=encoder)
+    retriever = Retriever.load(tmp_path / "index", encoder=encoder)
+    result = answer("贵州做好防汛抗旱工作有哪几个方面？", retriever=retriever)
+    assert result.found
+    assert result.text == "提前安排部署防汛抗旱工作。[1]健全联动机制[3]；全面排查隐患[2]；超前安排部署[1]"
+    assert result.sentences[-3:] == ["健全联动机制", "全面排查隐患", "超前安排部署"]
+    plain = answer("贵州做好防汛抗旱工作的内容", retriever=retriever)
+    assert "健全联动机制[" not in plain.text  # not an aspect question: no heading list

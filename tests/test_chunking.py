@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.chunking import ChunkSettings, chunk_article
+from qa.chunking import ChunkSettings, _merge_short, chunk_article
 from qa.layout import Article, Block, split_articles
 from tests.conftest import DOCUMENTS
 
@@ -56,3 +56,27 @@ def test_a_short_tail_such_as_a_byline_joins_the_passage_before_it():
     article = Article("标题", [Block("正文。" * 30, "", "paragraph"), Block("（记者 帅弋）", "", "paragraph")])
     chunks = chunk_article(article, ChunkSettings(chunk_size=200, min_chunk=40))
     assert chunks[-1].text.endswith("正文。\n（记者 帅弋）")
+
+
+def test_passages_do_not_overlap_and_carry_no_white_space_at_their_ends():
+    sentences = [f"第{n}句话说的是清镇市第{n}个项目的进展情况。" for n in range(1, 9)]
+    article = Article(
+        "标题", [Block("".join(sentences[:4]), "", "paragraph"), Block("".join(sentences[4:]), "", "paragraph")]
+    )
+    chunks = chunk_article(article, ChunkSettings(chunk_size=60, chunk_overlap=0, min_chunk=0))
+    texts = [c.text for c in chunks]
+    assert "".join(t.replace("\n", "") for t in texts) == "".join(sentences)  # each sentence once
+    assert all(t == t.strip() for t in texts) and len(texts) > 2
+
+
+@pytest.mark.parametrize(
+    ("pieces", "source", "merged"),
+    [
+        (["短。", "长" * 40 + "。"], "短。" + "长" * 40 + "。", ["短。" + "长" * 40 + "。"]),  # a short first piece
+        (["长" * 40 + "。", "短。"], "长" * 40 + "。\n短。", ["长" * 40 + "。\n短。"]),  # across a paragraph break
+        (["甲" * 40, "乙" * 40], "甲" * 40 + "乙" * 40, ["甲" * 40, "乙" * 40]),  # min_chunk long: kept apart
+        (["甲" * 39, "乙" * 40], "甲" * 39 + "乙" * 40, ["甲" * 39 + "乙" * 40]),
+    ],
+)
+def test_short_pieces_join_their_neighbour_with_a_line_break_only_across_paragraphs(pieces, source, merged):
+    assert _merge_short(pieces, 40, source) == merged

@@ -15,6 +15,7 @@ from qa.index import build_index, load_index
 from qa.live import LiveRetriever
 from qa.retriever import Retriever
 from tests.conftest import ROOT
+from tests.gates import PausingEncoder
 
 QUESTION = "凹河村种植樱桃多少亩"
 
@@ -22,10 +23,20 @@ QUESTION = "凹河村种植樱桃多少亩"
 def start_slow_build(
     documents_dir: Path, index_dir: Path, seconds: float, point: str = "embedding"
 ) -> subprocess.Popen:
+    """A build in another process, paused at `point` until `go(process)` (or `seconds`, a guard against hangs)."""
     command = [sys.executable, str(ROOT / "tests" / "slow_build.py"), str(documents_dir), str(index_dir)]
-    process = subprocess.Popen([*command, str(seconds), point], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    process = subprocess.Popen(
+        [*command, str(seconds), point], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
     assert process.stdout.readline().strip() == point  # paused at that point from here on
     return process
+
+
+def go(process: subprocess.Popen) -> str:
+    """Let a paused build go on; its output to the end."""
+    process.stdin.write("go\n")
+    process.stdin.close()
+    return process.stdout.read()
 
 
 def answers(retriever: Retriever) -> list[tuple[str, float]]:
@@ -64,36 +75,48 @@ def test_a_question_asked_during_a_rebuild_is_answered_from_the_old_index(
     live = LiveRetriever(index_dir)
     assert "600亩" in live.retrieve(QUESTION, k=1)[0].text
     (documents_dir / "page.txt").write_text("## 凹河村\n\n凹河村改种樱桃900亩。\n", encoding="utf-8")
-    process = start_slow_build(documents_dir, index_dir, seconds=1.5)
-    during = live.retrieve(QUESTION, k=1)[0].text  # the rebuild is embedding now
-    assert process.stdout.read().startswith("built 1\n")
-    assert process.wait(timeout=30) == 0
+    process = start_slow_build(documents_dir, index_dir, seconds=600)
+    during = live.retrieve(QUESTION, k=1)[0].text  # the rebuild is paused while embedding
+    assert go(process).startswith("built 1\n")
+    assert process.wait(timeout=60) == 0
     assert "600亩" in during
     assert "900亩" in live.retrieve(QUESTION, k=1)[0].text  # picked up without a restart
 
 
-def test_a_running_question_keeps_the_index_it_started_with(documents_dir: Path, tmp_path: Path, encoder):
-    """The swap happens while a question holds the old Retriever: it finishes on the old index."""
+def test_a_running_question_keeps_the_index_it_started_with(
+    documents_dir: Path, tmp_path: Path, encoder, monkeypatch: pytest.MonkeyPatch, fresh_shared
+):
+    """The swap happens while a question is being answered (paused in its embedding): it finishes on the old index."""
     index_dir = tmp_path / "index"
     build_index(documents_dir, index_dir, encoder=encoder)
-    old = Retriever.load(index_dir, encoder=encoder)
+    pausing = PausingEncoder()
+    monkeypatch.setattr("qa.live.load_encoder", lambda *args, **kwargs: pausing)  # the live retriever's model
+    live = LiveRetriever(index_dir)
+    live.current()
+    pausing.armed = True
+    answered: list[list] = []
+    question = threading.Thread(target=lambda: answered.append(live.retrieve(QUESTION, k=5)))
+    question.start()
+    assert pausing.entered.wait(60)  # the question is running, on the index as it was
     (documents_dir / "page.txt").unlink()
-    thread = threading.Thread(target=build_index, args=(documents_dir, index_dir), kwargs={"encoder": encoder})
-    thread.start()
-    thread.join()
-    assert "600亩" in old.retrieve(QUESTION, k=1)[0].text
-    assert all(p.source == "sub/note.md" for p in Retriever.load(index_dir, encoder=encoder).retrieve(QUESTION, k=5))
+    report = build_index(documents_dir, index_dir, encoder=encoder)  # swapped in while it runs
+    assert report.removed == 1
+    pausing.release.set()
+    question.join(timeout=60)
+    assert not question.is_alive()
+    assert "600亩" in answered[0][0].text and answered[0][0].source == "page.txt"
+    assert all(p.source == "sub/note.md" for p in live.retrieve(QUESTION, k=5))  # the next question: the new index
 
 
 def test_documents_changed_during_a_build_are_reported_and_picked_up_next(documents_dir: Path, tmp_path: Path, encoder):
     index_dir = tmp_path / "index"
     build_index(documents_dir, index_dir, encoder=encoder)
     (documents_dir / "page.txt").write_text("## 凹河村\n\n凹河村改种樱桃900亩。\n", encoding="utf-8")
-    process = start_slow_build(documents_dir, index_dir, seconds=1.5)  # it has read page.txt
+    process = start_slow_build(documents_dir, index_dir, seconds=600)  # it has read page.txt, paused
     (documents_dir / "page.txt").write_text("## 凹河村\n\n凹河村改种樱桃1200亩。\n", encoding="utf-8")
     (documents_dir / "late.txt").write_text("暗流镇排查自建房5511栋。", encoding="utf-8")
-    output = process.stdout.read()
-    assert process.wait(timeout=30) == 0
+    output = go(process)
+    assert process.wait(timeout=60) == 0
     assert "changed while the build read them: late.txt, page.txt" in output
     indexed = Retriever.load(index_dir, encoder=encoder)
     assert "900亩" in indexed.retrieve(QUESTION, k=1)[0].text  # what was read, consistently with its hash

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -12,10 +15,20 @@ import pytest
 from qa import cli
 from qa.chunking import ChunkSettings
 from qa.errors import IndexLockedError
-from qa.index import MANIFEST_FILE, VECTORS_FILE, IndexSettings, build_index, index_status, load_index
+from qa.index import (
+    MANIFEST_FILE,
+    PIPELINE_MODULES,
+    VECTORS_FILE,
+    IndexSettings,
+    build_index,
+    index_status,
+    load_index,
+    pipeline_fingerprint,
+)
 from qa.lock import index_lock
 from qa.retriever import Retriever
 from tests.conftest import DOCUMENTS, BigramEncoder
+from tests.gates import PausingEncoder
 
 
 class CountingEncoder(BigramEncoder):
@@ -113,10 +126,50 @@ def test_changing_the_model_or_settings_forces_a_full_rebuild(
 
 
 def test_an_index_without_stored_vectors_is_rebuilt_in_full(documents_dir: Path, tmp_path: Path, encoder):
+    """As an older version left it: no vectors.npy, and none listed among the manifest's checksums."""
     build_index(documents_dir, tmp_path / "index", encoder=encoder)
     (tmp_path / "index" / VECTORS_FILE).unlink()
+    manifest = json.loads((tmp_path / "index" / MANIFEST_FILE).read_text(encoding="utf-8"))
+    del manifest["files"][VECTORS_FILE]
+    (tmp_path / "index" / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    assert load_index(tmp_path / "index").passages  # it still answers questions
     report = build_index(documents_dir, tmp_path / "index", encoder=encoder)
-    assert VECTORS_FILE in report.full_reason and report.embedded == report.passages
+    assert report.full_reason == f"the previous index has no readable {VECTORS_FILE} (built by an older version)"
+    assert report.embedded == report.passages
+    assert (tmp_path / "index" / VECTORS_FILE).is_file()
+
+
+def test_a_change_of_the_document_pipeline_code_rebuilds_in_full(documents_dir: Path, tmp_path: Path):
+    """Passages made by other reading or cutting code are not reused (the manifest's `pipeline`)."""
+    build_index(documents_dir, tmp_path / "index", encoder=BigramEncoder())
+    manifest_file = tmp_path / "index" / MANIFEST_FILE
+    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    assert manifest["pipeline"] == pipeline_fingerprint()
+    manifest_file.write_text(json.dumps({**manifest, "pipeline": "0123456789abcdef"}), encoding="utf-8")
+    assert (
+        "code that reads and cuts documents changed"
+        in index_status(documents_dir, tmp_path / "index", model="fake-bigram", encoder_kind="torch").problem
+    )
+    encoder = CountingEncoder()
+    report = build_index(documents_dir, tmp_path / "index", encoder=encoder)
+    assert "the code that reads and cuts documents changed" in report.full_reason
+    assert report.embedded == encoder.embedded == report.passages > 0
+    assert json.loads(manifest_file.read_text(encoding="utf-8"))["pipeline"] == pipeline_fingerprint()
+
+
+def test_the_pipeline_fingerprint_follows_the_bytes_of_each_module(monkeypatch: pytest.MonkeyPatch):
+    """Each module that reads or cuts documents counts: editing any one of them changes the fingerprint."""
+    assert set(PIPELINE_MODULES) == {"documents", "readers", "layout", "chunking", "passage"}
+    real_read_bytes = Path.read_bytes
+    before = pipeline_fingerprint()
+    for module in PIPELINE_MODULES:
+        edited = f"{module}.py"
+        monkeypatch.setattr(
+            Path, "read_bytes", lambda path, name=edited: real_read_bytes(path) + (b"#" if path.name == name else b"")
+        )
+        assert pipeline_fingerprint() != before, module
+        monkeypatch.setattr(Path, "read_bytes", real_read_bytes)
+    assert pipeline_fingerprint() == before
 
 
 def test_a_second_builder_stops_with_a_clear_message(documents_dir: Path, tmp_path: Path, encoder):
@@ -196,3 +249,71 @@ def test_real_model_incremental_build_finds_a_new_gb18030_document(seeds: Path, 
     assert (second.added, second.unchanged, second.passages) == (1, 2, first.passages + second.embedded)
     best = Retriever.load(index_dir, encoder=encoder).retrieve("暗流镇排查了多少栋农村自建房？", k=1)[0]
     assert best.source == "暗流镇.txt" and "5511栋" in best.text
+
+
+def test_a_second_build_waits_for_the_first_then_goes_ahead(
+    documents_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The second builder finds the lock held, waits (no error), and builds on the first one's index."""
+    first_encoder = PausingEncoder()
+    first_encoder.armed = True
+    waiting = threading.Event()
+
+    def sleep_noting_the_wait(seconds: float) -> None:
+        waiting.set()
+        time.sleep(seconds)
+
+    monkeypatch.setattr("qa.lock.time", SimpleNamespace(monotonic=time.monotonic, sleep=sleep_noting_the_wait))
+    reports: dict[str, object] = {}
+
+    def build(name: str, encoder, **options) -> None:
+        try:
+            reports[name] = build_index(documents_dir, tmp_path / "index", encoder=encoder, **options)
+        except Exception as error:  # noqa: BLE001 (the test reads it)
+            reports[name] = error
+
+    first = threading.Thread(target=build, args=("first", first_encoder))
+    first.start()
+    assert first_encoder.entered.wait(60)  # the first build holds the lock, embedding
+    (documents_dir / "new.txt").write_text("新增文档：暗流镇排查农村自建房5511栋。", encoding="utf-8")
+    second = threading.Thread(target=build, args=("second", CountingEncoder()), kwargs={"lock_wait": 600})
+    second.start()
+    assert waiting.wait(60)  # the second build found the lock held and is waiting for it
+    assert "second" not in reports
+    first_encoder.release.set()
+    first.join(timeout=60)
+    second.join(timeout=60)
+    assert reports["first"].added == 2 and "new.txt" in reports["first"].changed_during_build
+    assert (reports["second"].added, reports["second"].unchanged, reports["second"].full_reason) == (1, 2, None)
+    assert set(load_index(tmp_path / "index").manifest.documents) == {"page.txt", "sub/note.md", "new.txt"}
+
+
+def test_cli_build_encoder_records_the_path_and_a_change_of_path_rebuilds_in_full(
+    documents_dir: Path, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+):
+    loaded: list[str] = []
+
+    def load_encoder(model=None, kind=None):
+        loaded.append(kind)
+        encoder = CountingEncoder()
+        encoder.kind = kind
+        encoder.fingerprint = f"{kind}/fake-bigram"
+        return encoder
+
+    monkeypatch.setattr("qa.index.load_encoder", load_encoder)
+    monkeypatch.setattr("qa.index.known_fingerprint", lambda model, kind: f"{kind}/fake-bigram")
+    argv = ["build", "--documents", str(documents_dir), "--index", str(tmp_path / "i"), "--model", "fake-bigram"]
+    assert cli.main([*argv, "--encoder", "torch"]) == 0
+    assert loaded == ["torch"] and load_index(tmp_path / "i").manifest.encoder == "torch"
+    capsys.readouterr()
+    assert cli.main([*argv, "--encoder", "onnx-int8"]) == 0
+    out = capsys.readouterr().out
+    assert "full rebuild: the embedding path changed (torch -> onnx-int8)" in out
+    manifest = load_index(tmp_path / "i").manifest
+    assert loaded == ["torch", "onnx-int8"] and manifest.encoder == "onnx-int8"
+    assert f"{manifest.counts.passages} passages embedded" in out
+    assert cli.main([*argv, "--encoder", "onnx-int8"]) == 0
+    assert "is up to date" in capsys.readouterr().out and loaded == ["torch", "onnx-int8"]
+    with pytest.raises(SystemExit):
+        cli.main([*argv, "--encoder", "tensorrt"])
+    assert "invalid choice: 'tensorrt'" in capsys.readouterr().err

@@ -19,6 +19,9 @@ from qa.index import (
     load_index,
     passages_of,
 )
+from qa.integrity import sha256_of
+from qa.passage import StoredPassage
+from qa.retriever import Retriever
 
 
 def test_build_writes_an_inspectable_index(documents_dir: Path, tmp_path: Path, encoder):
@@ -103,7 +106,13 @@ def test_passage_count_disagreement_is_detected(documents_dir: Path, tmp_path: P
     build_index(documents_dir, index_dir, encoder=encoder)
     lines = (index_dir / "passages.jsonl").read_text(encoding="utf-8").splitlines()
     (index_dir / "passages.jsonl").write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
-    with pytest.raises(IndexMismatchError, match="passages"):
+    # the checksum would catch the edit first: record the new one, as a build writing
+    # a short passages file would, so that only the count check is left to find it
+    manifest = json.loads((index_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
+    manifest["files"]["passages.jsonl"] = sha256_of(index_dir / "passages.jsonl")
+    (index_dir / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    expected = f"the manifest lists {len(lines)} passages, passages.jsonl has {len(lines) - 1} and faiss.index has"
+    with pytest.raises(IndexMismatchError, match=expected):
         load_index(index_dir)
 
 
@@ -141,3 +150,29 @@ def test_a_change_of_the_keyword_code_reindexes_keywords_and_keeps_the_vectors(
     report = build_index(documents_dir, index_dir, encoder=encoder)
     assert report.embedded == 0 and report.passages == manifest["counts"]["passages"]
     assert index_status(documents_dir, index_dir, model=encoder.name, encoder_kind="torch").stale_reason is None
+
+
+def test_the_indexed_text_carries_the_title_and_section():
+    passage = StoredPassage(0, "a.txt", "华锦铝业", "产能", "其氧化铝产能达160万吨/年。")
+    assert passage.indexed_text(True) == "华锦铝业\n产能\n其氧化铝产能达160万吨/年。"
+    assert passage.indexed_text(False) == "其氧化铝产能达160万吨/年。"
+    assert StoredPassage(0, "a.txt", "", "", "正文").indexed_text(True) == "正文"
+
+
+@pytest.mark.parametrize("embed_titles", [True, False])
+def test_a_question_naming_only_the_title_finds_the_passage_when_titles_are_embedded(
+    tmp_path: Path, encoder, embed_titles: bool
+):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.md").write_text("# 华锦铝业扩产\n\n其氧化铝产能达160万吨/年。\n", encoding="utf-8")
+    (folder / "b.md").write_text("# 清镇工业\n\n清镇市规模以上工业企业数量达118家。\n", encoding="utf-8")
+    build_index(folder, tmp_path / "index", encoder=encoder, settings=IndexSettings(embed_titles=embed_titles))
+    retriever = Retriever.load(tmp_path / "index", encoder=encoder)
+    assert [p.text for p in retriever.passages if p.source == "a.md"] == ["其氧化铝产能达160万吨/年。"]
+    for mode in ("bm25", "dense"):
+        found = [p.source for p in retriever.retrieve("华锦铝业", k=1, mode=mode)]
+        if embed_titles:
+            assert found == ["a.md"], mode
+        elif mode == "bm25":
+            assert found == [], mode  # the title's words are in no indexed text

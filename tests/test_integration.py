@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -12,9 +13,9 @@ import pytest
 
 from qa.answer import answer
 from qa.answer_evaluation import evaluate_answers, load_answer_items
-from qa.embedding import DEFAULT_MODEL
+from qa.embedding import DEFAULT_MODEL, ONNX_INT8, TORCH
 from qa.evaluation import evaluate, evaluation_index, is_hit, load_questions
-from qa.index import build_index
+from qa.index import build_index, read_manifest
 from qa.retriever import Retriever
 from tests.conftest import DEV_QUESTIONS, DOCUMENTS, OWN_QUESTIONS, ROOT, needs_shared_eval
 
@@ -37,6 +38,12 @@ def real_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def real_retriever(real_index: Path) -> Retriever:
     return Retriever.load(real_index)
+
+
+def test_the_real_index_is_built_with_the_default_encoder_whatever_the_shell_says(real_index: Path):
+    """conftest clears QA_ENCODER before any fixture runs: the session's index uses the default path."""
+    expected = ONNX_INT8 if importlib.util.find_spec("onnxruntime") is not None else TORCH
+    assert read_manifest(real_index).encoder == expected
 
 
 def test_example_question_finds_its_passage_with_citation(real_retriever: Retriever):

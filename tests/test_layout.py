@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.layout import Block, is_complete, split_articles
+from qa.layout import Block, clean_line, is_complete, split_articles
 from tests.conftest import DOCUMENTS
 
 
@@ -134,3 +134,110 @@ def test_markdown_headings_need_white_space_after_the_hashes(line, title):
 def test_a_symbol_line_is_body_text_not_a_section_heading(line):
     (article,) = split_articles(f"{line}\n\n正文一句，接着写下去。")
     assert article.sections == [] and line in [b.text for b in article.blocks]
+
+
+def test_layout_white_space_is_collapsed():
+    assert clean_line(" 清镇\u3000\u3000市\xa0 工业\t投资 ") == "清镇 市 工业 投资"
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "joined"),
+    [
+        ("GDP", "5亿元", "GDP 5亿元"),  # two ASCII words across a line break keep a space
+        ("镇8", "GB", "镇8 GB"),
+        ("中文a", "b", "中文a b"),
+        ("a", "b，c", "a b，c"),
+        ("增长8", "亿元", "增长8亿元"),  # Chinese joins without one
+        ("清镇", "LED", "清镇LED"),
+        ("LED", "光源", "LED光源"),
+    ],
+)
+def test_lines_are_joined_with_a_space_only_between_ascii_words(left, right, joined):
+    # "据统计，" keeps the first line an unfinished sentence, so the next one continues it
+    assert split_articles(f"据统计，{left}\n{right}")[0].blocks[0].text == f"据统计，{joined}"
+
+
+@pytest.mark.parametrize(
+    ("line", "complete"),
+    [
+        ("他说：“今年增产。”", True),  # closing quotes after the full stop
+        ("（记者 王静，通讯员 冯煜珺）", True),  # a bracketed note
+        ("（记者王静，通讯员冯煜珺 说明其", False),  # opened, never closed
+        ("据介绍，这是今年第一次（试点）", False),  # a closing bracket alone ends nothing
+        ("甲" * 30, True),  # a label up to 30 characters without punctuation
+        ("甲" * 31, False),
+    ],
+)
+def test_is_complete_at_the_edges(line, complete):
+    assert is_complete(line) is complete
+
+
+def test_a_first_line_after_two_blank_lines_is_no_caption():
+    (article,) = split_articles("\n\n贵州华锦铝业有限公司车间内，工人将氧化铝成品装车。\n")
+    assert [block.kind for block in article.blocks] == ["paragraph"]
+
+
+def test_captions_are_short_single_sentences_behind_three_blank_lines():
+    caption = "甲" * 58 + "。"  # 59 characters, one sentence
+    two_sentences = "工人将成品装车。车间很忙。"
+    text = f"开头的句子没有说完，\n\n\n\n{caption}\n接着说完。\n\n\n\n{two_sentences}\n"
+    (article,) = split_articles(text)
+    assert [(block.kind, block.text) for block in article.blocks] == [
+        ("caption", caption),
+        ("paragraph", "开头的句子没有说完，接着说完。"),
+        ("paragraph", two_sentences),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("heading", "following", "is_section"),
+    [
+        ("打造高品质城市生活空间", "清镇市新建口袋公园12个。", True),  # short, but a sentence follows
+        ("城市更新", "甲乙丙丁戊己庚辛", False),  # twice as long, no full stop: not longer than twice
+        ("城市更新", "甲乙丙丁戊己庚辛壬", True),
+        ("城市更新", "甲乙丙", False),
+        ("城" * 30, "清镇市新建口袋公园12个。", True),  # up to 30 characters
+        ("城" * 31, "清镇市新建口袋公园12个。", False),
+    ],
+)
+def test_plain_section_headings_need_a_longer_line_or_a_sentence_after_them(heading, following, is_section):
+    (article,) = split_articles(f"# 标题\n\n{heading}\n{following}\n")
+    assert article.sections == ([heading] if is_section else [])
+    if is_section:
+        assert [(block.section, block.text) for block in article.blocks] == [(heading, following)]
+
+
+def test_a_unit_line_takes_the_next_line_as_title_only_when_it_looks_like_one():
+    text = "前文很长的一句话说完了。\n清镇市政务服务中心——\n优化营商环境\n正文从这里开始。\n"
+    assert [a.title for a in split_articles(text)] == ["", "清镇市政务服务中心——优化营商环境"]
+    text = "清镇市政务服务中心——\n今天办理业务的群众很多。\n"
+    (article,) = split_articles(text)
+    assert (article.title, article.blocks[0].text) == ("清镇市政务服务中心——", "今天办理业务的群众很多。")
+    (article,) = split_articles("这是为什么？——\n正文。\n")  # a question ending in a dash is body text
+    assert article.title == ""
+    long_unit = "甲" * 38 + "——"  # 40 characters: still a unit line
+    assert [a.title for a in split_articles(f"{long_unit}\n正文。\n")] == [long_unit]
+    title = "乙" * 80  # up to 80 characters a title line
+    assert [a.title for a in split_articles(f"单位——\n{title}\n正文。\n")] == [f"单位——{title}"]
+
+
+def test_a_unit_line_at_the_end_is_an_article_without_blocks():
+    articles = split_articles("正文说完了。\n清镇市政务服务中心——\n")
+    assert [(a.title, a.blocks) for a in articles] == [("", articles[0].blocks), ("清镇市政务服务中心——", [])]
+
+
+def test_blocks_outside_sections_have_an_empty_section_and_untitled_text_the_default_title():
+    (article,) = split_articles("正文。\n")
+    assert (article.title, article.blocks) == ("", [Block("正文。", "", "paragraph")])
+    (article,) = split_articles("### 小节\n\n正文。\n")
+    assert (article.title, article.sections, article.blocks) == ("", ["小节"], [Block("正文。", "小节", "paragraph")])
+    (article,) = split_articles("打造高品质城市生活空间\n清镇市新建口袋公园12个，方便群众休闲。\n")
+    assert article.sections == ["打造高品质城市生活空间"]  # a plain section heading as the very first line
+
+
+def test_an_unfinished_sentence_before_a_closing_caption_is_kept():
+    (article,) = split_articles("## 标题\n\n### 车间\n\n开头的句子没有说完，\n\n\n\n工人将氧化铝成品装车。\n")
+    assert article.blocks == [
+        Block("工人将氧化铝成品装车。", "车间", "caption"),
+        Block("开头的句子没有说完，", "车间", "paragraph"),
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -32,8 +33,12 @@ def test_every_cache_follows_the_environment(monkeypatch, tmp_path):
 
 
 def test_the_test_session_starts_with_an_empty_cache_of_its_own():
-    assert Path(os.environ["QA_CACHE"]).name.startswith("qa-test-cache-")
-    assert not str(Path(os.environ["QA_CACHE"])).startswith(str(Path.home() / ".cache"))
+    session_cache = Path(os.environ["QA_CACHE"])
+    assert session_cache.name.startswith("qa-test-cache-")
+    assert not str(session_cache).startswith(str(Path.home() / ".cache"))
+    for name in ("XDG_CACHE_HOME", "HF_HOME", "TORCH_HOME"):  # the libraries' caches too
+        assert Path(os.environ[name]).is_relative_to(session_cache), name
+    assert "QA_ENCODER" not in os.environ or os.environ["QA_ENCODER"] == TORCH  # conftest's per-test setting
 
 
 def test_the_export_key_changes_with_versions_processor_and_recipes(monkeypatch):
@@ -82,8 +87,21 @@ def test_a_model_the_graph_cannot_pool_is_refused_with_a_way_out(tmp_path):
 def test_encoder_kind_comes_from_the_environment(monkeypatch, encoder):
     monkeypatch.setenv("QA_ENCODER", TORCH)
     assert default_kind() == TORCH
+    monkeypatch.setenv("QA_ENCODER", ONNX_INT8)
+    assert default_kind() == ONNX_INT8
     monkeypatch.delenv("QA_ENCODER")
-    assert default_kind() in (ONNX_INT8, TORCH)
+    real_find_spec = importlib.util.find_spec
+    installed = {"onnxruntime": True}
+
+    def find_spec(name, *args):
+        if name == "onnxruntime":
+            return real_find_spec("json") if installed[name] else None  # any spec: "installed"
+        return real_find_spec(name, *args)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    assert default_kind() == ONNX_INT8  # the default where onnxruntime is installed
+    installed["onnxruntime"] = False
+    assert default_kind() == TORCH  # and torch where it is not
 
 
 def test_unknown_encoder_kind_says_which_exist():
@@ -136,6 +154,9 @@ def test_the_export_records_its_check(onnx_encoder):
     assert all(not tried.accepted for tried in check.tried[:-1])
     assert onnx_encoder.fingerprint.startswith(f"{ONNX_INT8}/{check.recipe}/m3e-small-")
     assert set(check.versions) >= {"torch", "transformers", "onnx", "onnxruntime", "cpu"}
+    # exported in this session, into its cache (empty at the start): the export code ran here
+    folder = export_dir(resolve_model_path("m3e-small"))
+    assert folder.is_relative_to(Path(os.environ["QA_CACHE"])) and (folder / "export.json").is_file()
 
 
 def _scrambling(quantise):

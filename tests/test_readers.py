@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+import re
 from pathlib import Path
 
 import pytest
 
 from qa import documents as documents_module
-from qa.documents import read_document
+from qa.documents import default_documents_dir, find_document_paths, read_document, read_documents, scan_documents
+from qa.errors import DocumentReadError, NoDocumentsError
 from qa.index import build_index
 from qa.readers import UnreadableError, decode_text
 from qa.retriever import Retriever
@@ -141,7 +144,12 @@ def test_bad_files_are_skipped_with_one_warning_each(documents_dir: Path, tmp_pa
     passages = Retriever.load(tmp_path / "index", encoder=encoder).retrieve("秘密", k=100)
     assert all("秘密" not in p.text for p in passages)
     caplog.clear()
-    again = build_index(documents_dir, tmp_path / "index", encoder=encoder)  # known skips are not read again
+    read_again: list[str] = []
+    monkeypatch.setattr(
+        "qa.index.read_document", lambda path, folder: read_again.append(path.name) or read_document(path, folder)
+    )
+    again = build_index(documents_dir, tmp_path / "index", encoder=encoder)
+    assert read_again == []  # known skips (by hash) and unchanged documents are not read again
     assert again.up_to_date and again.skipped == 7
     assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 7
 
@@ -161,3 +169,103 @@ def test_damaged_files_get_a_reason(tmp_path: Path, name: str, data: bytes, reas
     with pytest.raises(DocumentReadError) as error:
         read_document(tmp_path / name, tmp_path)
     assert reason in error.value.reason
+
+
+def test_the_documents_folder_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    monkeypatch.delenv("QA_DOCUMENTS", raising=False)
+    assert default_documents_dir() == Path("documents")
+    monkeypatch.setenv("QA_DOCUMENTS", str(tmp_path / "elsewhere"))
+    assert default_documents_dir() == tmp_path / "elsewhere"
+
+
+def test_read_documents_reads_the_good_files_and_warns_once_for_each_bad_one(tmp_path: Path, caplog):
+    folder = tmp_path / "docs"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_text("第一篇文档。", encoding="utf-8")
+    (folder / "sub" / "b.md").write_text("# 标题\n\n第二篇文档。", encoding="utf-8")
+    (folder / "blank.txt").write_text("  \n\n \u3000", encoding="utf-8")
+    (folder / "zero.md").write_bytes(b"")
+    caplog.set_level(logging.WARNING, logger="qa")
+    documents = read_documents(folder)
+    assert [(d.source, d.text, d.pages) for d in documents] == [
+        ("a.txt", "第一篇文档。", ()),
+        ("sub/b.md", "# 标题\n\n第二篇文档。", ()),
+    ]
+    assert documents[0].sha256 == hashlib.sha256("第一篇文档。".encode()).hexdigest()
+    assert [r.getMessage() for r in caplog.records] == [
+        "skipped blank.txt: no text",
+        "skipped zero.md: empty file (0 bytes)",
+    ]
+    assert find_document_paths(folder) == [folder / "a.txt", folder / "blank.txt", folder / "sub" / "b.md"]
+    (folder / "a.txt").unlink()
+    (folder / "sub" / "b.md").unlink()
+    with pytest.raises(NoDocumentsError, match=re.escape(str(folder))):
+        read_documents(folder)
+
+
+def test_a_document_without_text_names_the_file_the_reason_and_its_hash(tmp_path: Path):
+    (tmp_path / "blank.txt").write_text(" \n\n ", encoding="utf-8")
+    with pytest.raises(DocumentReadError) as raised:
+        read_document(tmp_path / "blank.txt", tmp_path)
+    error = raised.value
+    assert (error.path, error.reason, error.sha256) == (
+        tmp_path / "blank.txt",
+        "no text",
+        hashlib.sha256(b" \n\n ").hexdigest(),
+    )
+    assert str(tmp_path / "blank.txt") in str(error)
+    (tmp_path / "zero.txt").write_bytes(b"")
+    with pytest.raises(DocumentReadError) as raised:
+        read_document(tmp_path / "zero.txt", tmp_path)
+    assert (raised.value.path, raised.value.reason) == (tmp_path / "zero.txt", "empty file (0 bytes)")
+
+
+def test_a_file_that_cannot_be_read_says_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    (tmp_path / "locked.txt").write_text("内容。", encoding="utf-8")
+
+    def refuse(path: Path):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(documents_module, "_hash", refuse)
+    with pytest.raises(DocumentReadError) as raised:
+        read_document(tmp_path / "locked.txt", tmp_path)
+    assert (raised.value.path, raised.value.reason) == (tmp_path / "locked.txt", "cannot read (Permission denied)")
+    assert [(s.source, s.reason) for s in scan_documents(tmp_path).skipped] == [
+        ("locked.txt", "cannot read (Permission denied)")
+    ]
+
+
+def test_the_scan_skips_hidden_entries_reports_odd_files_and_goes_on_after_each(tmp_path: Path):
+    folder = tmp_path / "docs"
+    (folder / ".git").mkdir(parents=True)
+    (folder / ".git" / "notes.txt").write_text("版本库里的文件。", encoding="utf-8")
+    (folder / ".hidden.txt").write_text("隐藏文件。", encoding="utf-8")
+    (folder / "a-broken.txt").symlink_to(tmp_path / "missing.txt")
+    os.mkfifo(folder / "b-pipe.txt")
+    (folder / "c-empty.txt").write_bytes(b"")
+    (folder / "d-inside.txt").symlink_to(folder / "e.txt")
+    (folder / "e.txt").write_text("正文。", encoding="utf-8")
+    (folder / "inner").mkdir()
+    (folder / "inner-link").symlink_to(folder / "inner", target_is_directory=True)  # inside: not reported
+    scan = scan_documents(folder)
+    assert [found.source for found in scan.files] == ["d-inside.txt", "e.txt"]  # a link inside the folder is read
+    assert [(s.source, s.reason, s.sha256) for s in scan.skipped] == [
+        ("a-broken.txt", "broken symbolic link", None),
+        ("b-pipe.txt", "not a regular file", None),
+        ("c-empty.txt", "empty file (0 bytes)", hashlib.sha256(b"").hexdigest()),
+    ]
+    with pytest.raises(NoDocumentsError, match=re.escape(str(tmp_path / "nowhere"))):
+        scan_documents(tmp_path / "nowhere")
+
+
+def test_the_pages_of_a_pdf_are_kept_and_joined_by_a_blank_line(tmp_path: Path):
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(tmp_path / "two.pdf"))
+    for text in ("Page one text.", "Page two text."):
+        pdf.drawString(72, 720, text)
+        pdf.showPage()
+    pdf.save()
+    document = read_document(tmp_path / "two.pdf", tmp_path)
+    assert [page.strip() for page in document.pages] == ["Page one text.", "Page two text."]
+    assert document.text == "\n\n".join(document.pages)

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import qa
-from qa.errors import EmptyQuestionError, InvalidKError, InvalidModeError
+from qa.errors import EmptyQuestionError, IndexMismatchError, InvalidKError, InvalidModeError
 from qa.index import build_index
 from qa.live import LiveRetriever
 from qa.retriever import Retriever, check_k
+from tests.conftest import BigramEncoder
+
+
+@pytest.fixture(autouse=True)
+def _fresh_shared(fresh_shared: None) -> None:
+    """qa.live keeps encoders and live retrievers for the whole process: each test here starts without any."""
 
 
 def test_retrieve_returns_cited_passages_best_first(retriever: Retriever):
@@ -91,3 +98,80 @@ def test_unknown_mode_is_refused(retriever: Retriever):
 def test_bm25_mode_finds_nothing_for_a_question_without_known_words(retriever: Retriever):
     assert retriever.retrieve("？？", k=3, mode="bm25") == []
     assert len(retriever.retrieve("？？", k=3, mode="hybrid")) == 3  # dense still ranks
+
+
+@pytest.fixture
+def eight_documents(tmp_path: Path) -> Path:
+    folder = tmp_path / "eight"
+    folder.mkdir()
+    for n in range(8):
+        (folder / f"d{n}.txt").write_text(f"清镇市第{n}份文档，说的是第{n}个项目。", encoding="utf-8")
+    return folder
+
+
+def test_five_passages_by_default(eight_documents: Path, tmp_path: Path, encoder, monkeypatch: pytest.MonkeyPatch):
+    build_index(eight_documents, tmp_path / "index", encoder=encoder)
+    retriever = Retriever.load(tmp_path / "index", encoder=encoder)
+    assert len(retriever.retrieve("清镇市的项目")) == len(retriever.search("清镇市的项目").passages) == 5
+    monkeypatch.setattr("qa.live.load_encoder", lambda *args, **kwargs: encoder)
+    assert len(LiveRetriever(tmp_path / "index").retrieve("清镇市的项目")) == 5
+    monkeypatch.setenv("QA_INDEX", str(tmp_path / "index"))
+    assert len(qa.retrieve("清镇市的项目")) == 5
+
+
+def test_load_takes_the_model_and_path_of_the_manifest_and_checks_a_given_encoder(
+    documents_dir: Path, tmp_path: Path, encoder, monkeypatch: pytest.MonkeyPatch
+):
+    build_index(documents_dir, tmp_path / "index", encoder=encoder)
+    loaded: list[tuple] = []
+    monkeypatch.setattr("qa.retriever.load_encoder", lambda model, kind=None: loaded.append((model, kind)) or encoder)
+    assert Retriever.load(tmp_path / "index", mode="bm25").mode == "bm25"
+    assert loaded == [("fake-bigram", "torch")]
+
+    class Other(BigramEncoder):
+        name = "other-model"
+
+    with pytest.raises(IndexMismatchError, match="other-model"):
+        Retriever.load(tmp_path / "index", encoder=Other())
+
+
+def test_keyword_search_embeds_nothing_and_dense_search_keeps_the_question_vector(
+    retriever: Retriever, encoder, monkeypatch: pytest.MonkeyPatch
+):
+    assert (
+        retriever.search("凹河村樱桃", mode="dense").question_vector.tolist()
+        == encoder.encode(["凹河村樱桃"])[0].tolist()
+    )
+    monkeypatch.setattr(encoder, "encode", lambda *args, **kwargs: pytest.fail("embedded"))
+    found = retriever.search("凹河村樱桃", k=2, mode="bm25")
+    assert found.question_vector is None and "樱桃600亩" in found.passages[0].text
+    assert found.keyword_ranks[0] == 1 and found.dense_ranks == [None] * len(found.passages)
+
+
+def test_sentences_are_embedded_once_and_the_oldest_forgotten_past_the_limit(
+    retriever: Retriever, encoder, monkeypatch: pytest.MonkeyPatch
+):
+    embedded: list[str] = []
+    real_encode = encoder.encode
+    monkeypatch.setattr(encoder, "encode", lambda texts, **kwargs: embedded.extend(texts) or real_encode(texts))
+    monkeypatch.setattr("qa.retriever.EMBEDDED_SENTENCES", 2)
+    vectors = retriever.embed(["甲句。", "乙句。", "甲句。"])
+    assert vectors.shape == (3, encoder.dimension) and np.array_equal(vectors[0], vectors[2])
+    assert embedded == ["甲句。", "乙句。"]
+    retriever.embed(["丙句。"])  # three remembered: the first is forgotten
+    retriever.embed(["乙句。", "丙句。"])
+    assert embedded == ["甲句。", "乙句。", "丙句。"]
+    retriever.embed(["甲句。"])
+    assert embedded == ["甲句。", "乙句。", "丙句。", "甲句。"]
+    empty = retriever.embed([])
+    assert empty.shape == (0, 1) and empty.dtype == np.float32
+
+
+def test_refusals_name_what_was_refused(retriever: Retriever):
+    with pytest.raises(InvalidKError, match="'abc'"):
+        retriever.retrieve("清镇", k="abc")
+    with pytest.raises(InvalidKError, match="-1"):
+        retriever.retrieve("清镇", k=-1)
+    with pytest.raises(InvalidModeError, match="'sparse'"):
+        retriever.retrieve("清镇", mode="sparse")
+    assert check_k(7.0) == 7 and check_k(np.int64(3)) == 3

@@ -6,9 +6,10 @@ The app runs in this process on 127.0.0.1 with the fake encoder, launched as `qa
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import contextlib
-import threading
-import time
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,11 +18,21 @@ import httpx
 import pytest
 from gradio_client import Client
 
+import app as launcher
 from qa import web
 from qa.index import build_index
-from qa.serving import CHAT_CONCURRENCY, DEFAULT_QUEUE_SIZE, AuthFormatError, launch_settings, parse_auth, same_origin
+from qa.serving import (
+    CHAT_CONCURRENCY,
+    DEFAULT_QUEUE_SIZE,
+    AuthFormatError,
+    OriginCheck,
+    launch_settings,
+    parse_auth,
+    same_origin,
+)
 from tests import test_app
 from tests.conftest import ROOT
+from tests.gates import Gate
 from tests.test_app import running_app
 
 
@@ -37,10 +48,40 @@ def url(index_dir: Path, documents_dir: Path) -> Iterator[str]:
         yield url
 
 
+@contextlib.contextmanager
+def served_by_main(index_dir: Path, documents_dir: Path, *options: str) -> Iterator[tuple[str, gr.Blocks]]:
+    """(URL, app) of the chat started by `python app.py` itself: its queue, limits and launch settings.
+
+    Only Gradio's launch is told not to block (and to keep quiet), so that the test can go on.
+    """
+    started: list[gr.Blocks] = []
+    original_launch = gr.Blocks.launch
+
+    def launch_without_blocking(self, **settings):
+        started.append(self)
+        return original_launch(self, **settings, prevent_thread_lock=True, quiet=True)
+
+    port = test_app.free_port()
+    argv = ["--index", str(index_dir), "--documents", str(documents_dir), "--port", str(port), *options]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(gr.Blocks, "launch", launch_without_blocking)
+        assert launcher.main(argv) == 0
+    try:
+        yield f"http://127.0.0.1:{port}/", started[0]
+    finally:
+        started[0].close()
+
+
 def test_launch_defaults_are_local_without_share_or_login():
     settings = launch_settings()
     assert settings["server_name"] == "127.0.0.1" and settings["share"] is False and settings["auth"] is None
     assert settings["max_file_size"] and settings["strict_cors"] is True and settings["allowed_paths"] == []
+
+
+def test_the_readme_states_the_queue_settings_the_code_uses():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"the queue answers {CHAT_CONCURRENCY} questions at once" in readme
+    assert f"and holds {DEFAULT_QUEUE_SIZE} more" in readme
 
 
 @pytest.mark.parametrize("entry", test_app.ENTRY_POINTS)
@@ -61,7 +102,7 @@ def test_main_launches_with_the_safe_settings(entry: str, monkeypatch: pytest.Mo
     assert launched["app_kwargs"]["middleware"][0].cls.__name__ == "OriginCheck"
     assert str((tmp_path / "missing").resolve()) in launched["blocked_paths"]
     assert str((tmp_path / "docs").resolve()) in launched["blocked_paths"]
-    assert str((ROOT / ".venv").resolve()) in launched["blocked_paths"]
+    assert str(Path(sys.prefix).resolve()) in launched["blocked_paths"]  # the Python environment running it
     assert queued == {"default_concurrency_limit": CHAT_CONCURRENCY, "max_size": DEFAULT_QUEUE_SIZE}
     monkeypatch.setenv("QA_AUTH", "ana:s3cret")
     monkeypatch.setenv("QA_QUEUE_SIZE", "7")
@@ -114,7 +155,9 @@ def test_same_origin_and_no_origin_requests_work(url: str):
 
 
 def test_file_routes_serve_nothing_outside_what_the_app_needs(url: str, index_dir: Path, documents_dir: Path):
-    venv_file = ROOT / ".venv" / "pyvenv.cfg"
+    """What a client gets. Gradio's own defaults refuse these files too, so this holds even without our
+    blocked folders; `test_main_launches_with_the_safe_settings` checks the folders `qa serve` blocks."""
+    venv_file = Path(sys.prefix) / "pyvenv.cfg"
     targets = ["/etc/passwd", str(venv_file), str(index_dir / "manifest.json"), str(documents_dir / "page.txt")]
     for target in targets:
         for route in ("gradio_api/file=", "file="):
@@ -130,43 +173,123 @@ def test_an_upload_over_the_limit_is_refused(url: str):
     assert response.status_code == 413
 
 
-def test_analytics_are_off(url: str):
-    assert web.make_app is not None
-    config = httpx.get(url + "config").json()
-    assert config.get("analytics_enabled") is False
+def test_analytics_are_off(index_dir: Path, documents_dir: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("GRADIO_ANALYTICS_ENABLED", raising=False)  # Gradio's own default: on
+    with served_by_main(index_dir, documents_dir) as (url, _):
+        assert httpx.get(url + "config").json()["analytics_enabled"] is False
+
+
+def test_chat_and_retrieve_share_the_concurrency_limit(
+    index_dir: Path, documents_dir: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """CHAT_CONCURRENCY questions are answered at once, /chat, /retrieve and the page's box counted together."""
+    chat, retrieve = Gate(web.reply), Gate(web.cited_passages)
+    monkeypatch.setattr(web, "reply", chat)
+    monkeypatch.setattr(web, "cited_passages", retrieve)
+    with served_by_main(index_dir, documents_dir) as (url, app):
+        limits = {
+            (fn.api_name or fn.name): (fn.concurrency_id, fn.concurrency_limit)
+            for fn in app.fns.values()
+            if fn.name in ("chat", "retrieve", "respond")
+        }
+        assert limits == {name: ("chat", CHAT_CONCURRENCY) for name in ("chat", "retrieve", "respond")}
+        client = Client(url, verbose=False)
+        jobs = [client.submit("凹河村种植樱桃多少亩", 1, api_name="/chat") for _ in range(CHAT_CONCURRENCY - 1)]
+        jobs.append(client.submit("凹河村种植樱桃多少亩", 1, api_name="/retrieve"))
+        held = [chat.wait_inside(CHAT_CONCURRENCY - 1), retrieve.wait_inside(1)]
+        chat.release.set()
+        retrieve.release.set()
+        assert held == [True, True]  # all CHAT_CONCURRENCY at once, none waiting for another
+        assert all("樱桃600亩" in str(job.result(timeout=120)) for job in jobs)
+
+
+def wait_until_done(jobs: list, count: int) -> list:
+    """The first `count` jobs to finish (a minute without them: a guard against hangs, not a timing)."""
+    by_future = {job.future: job for job in jobs}
+    done: set = set()
+    while len(done) < count:
+        finished, _ = concurrent.futures.wait(
+            set(by_future) - done, timeout=60, return_when=concurrent.futures.FIRST_COMPLETED
+        )
+        assert finished, f"{len(done)} of {count} finished"
+        done |= finished
+    return [by_future[future] for future in done]
 
 
 def test_a_full_queue_answers_busy_at_once(index_dir: Path, documents_dir: Path, monkeypatch: pytest.MonkeyPatch):
-    release = threading.Event()
-    original = web.reply
-
-    def slow_reply(*args, **kwargs):
-        release.wait(30)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(web, "reply", slow_reply)
-    with running_app(index_dir, documents_dir, queue_size=1) as url:
+    """`python app.py --queue-size 1`: with every worker held, a request beyond the queue is refused while they run."""
+    gate = Gate(web.reply)
+    monkeypatch.setattr(web, "reply", gate)
+    with served_by_main(index_dir, documents_dir, "--queue-size", "1") as (url, _):
         client = Client(url, verbose=False)
-        jobs = [client.submit("凹河村种植樱桃多少亩", 1, api_name="/chat") for _ in range(10)]
-        busy, started = [], time.monotonic()
-        for job in jobs:
-            with contextlib.suppress(Exception):
-                job.result(timeout=0.1)
-        while time.monotonic() - started < 10 and not busy:
-            busy = [job for job in jobs if job.done() and job.exception() is not None]
-            time.sleep(0.1)
-        assert busy, "no request was refused with the queue full"
-        assert all("queue is full" in str(job.exception()).lower() for job in busy)
-        assert time.monotonic() - started < 10  # refused at once, not after the running ones finish
-        release.set()
-        outcomes = []
-        for job in jobs:  # a request may also have been refused after the first look
-            try:
-                outcomes.append(job.result(timeout=60))
-            except Exception as error:  # noqa: BLE001 (each must be the busy answer)
-                outcomes.append(error)
-        refused = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
-        answered = [outcome for outcome in outcomes if isinstance(outcome, str)]
-        assert all("queue is full" in str(error).lower() for error in refused)
-        assert answered and all("樱桃600亩" in text for text in answered)
-        assert len(answered) + len(refused) == 10
+        running = []
+        for held in range(1, CHAT_CONCURRENCY + 1):  # one at a time: each has left the queue for a worker
+            running.append(client.submit("凹河村种植樱桃多少亩", 1, api_name="/chat"))
+            assert gate.wait_inside(held)
+        # every worker is held from here on, the queue is empty
+        later = [client.submit("凹河村种植樱桃多少亩", 1, api_name="/chat") for _ in range(4)]
+        # one of them takes the one place in the queue; the other three are answered while no worker
+        # is free, so they are refused at once, not after the running ones
+        refused = wait_until_done(later, 3)
+        (waiting,) = [job for job in later if job not in refused]
+        assert gate.inside == CHAT_CONCURRENCY and not waiting.done()
+        gate.release.set()
+        for job in refused:
+            with pytest.raises(Exception, match="(?i)queue is full"):  # gradio_client's QueueError
+                job.result()
+        answered = [job.result(timeout=120) for job in [*running, waiting]]
+        assert all("樱桃600亩" in text for text in answered)
+
+
+class ASGICall:
+    """Runs the Origin check on one request without a server: what it sends, and whether the app was reached."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict] = []
+        self.reached = False
+
+    async def app(self, scope, receive, send) -> None:
+        self.reached = True
+
+    async def send(self, message: dict) -> None:
+        self.sent.append(message)
+
+    def __call__(self, kind: str, headers: dict[str, str], scheme: str = "http") -> ASGICall:
+        scope = {
+            "type": kind,
+            "scheme": scheme,
+            "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()],
+        }
+        asyncio.run(OriginCheck(self.app)(scope, None, self.send))
+        return self
+
+
+def test_the_origin_check_refuses_a_foreign_http_request_with_403_and_closes_a_foreign_websocket():
+    refused = ASGICall()("http", {"Host": "127.0.0.1:7860", "Origin": "http://evil.example"})
+    assert not refused.reached
+    assert refused.sent == [
+        {"type": "http.response.start", "status": 403, "headers": [(b"content-type", b"text/plain")]},
+        {"type": "http.response.body", "body": b"cross-origin request refused"},
+    ]
+    closed = ASGICall()("websocket", {"Host": "127.0.0.1:7860", "Origin": "null"})
+    assert not closed.reached and closed.sent == [{"type": "websocket.close", "code": 1008}]
+    for kind in ("http", "websocket"):
+        assert ASGICall()(kind, {"HOST": "127.0.0.1:7860", "ORIGIN": "HTTP://127.0.0.1:7860/"}).reached  # same origin
+        assert ASGICall()(kind, {"Host": "127.0.0.1:7860"}).reached  # no Origin: programs, curl
+    assert ASGICall()("lifespan", {"Origin": "http://evil.example"}).reached  # not a request
+
+
+@pytest.mark.parametrize(
+    ("origin", "scheme", "same"),
+    [
+        ("https://qa.example", "https", True),
+        ("https://qa.example", "wss", True),
+        ("http://qa.example", "https", False),
+        ("https://qa.example", "http", False),
+        ("https://qa.example/", "https", True),
+        ("/https://qa.example", "https", False),
+    ],
+)
+def test_same_origin_follows_the_scheme_of_the_request(origin: str, scheme: str, same: bool):
+    assert same_origin(origin, "qa.example", {"scheme": scheme}) is same
+    assert same_origin(origin, "", {"scheme": scheme}) is False  # no Host: never the same

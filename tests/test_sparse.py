@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import logging
+import math
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +13,16 @@ import pytest
 
 from qa.local_store import BIGRAM_WEIGHT
 from qa.retriever import convex_fusion, top_scores
-from qa.sparse import SparseIndex, bigrams, question_bigrams, tokenize
+from qa.sparse import (
+    BIGRAM_DIR,
+    QUESTION_WORDS,
+    SparseIndex,
+    bigrams,
+    content_words,
+    question_bigrams,
+    segmenter,
+    tokenize,
+)
 from qa.store import keyword_fusion
 
 
@@ -95,8 +106,70 @@ def test_building_an_index_logs_no_debug_lines_of_bm25s():
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     logging.getLogger().addHandler(handler)
+    logging.getLogger("bm25s").setLevel(logging.DEBUG)  # as importing bm25s leaves it, in any process
     try:
         SparseIndex.build(["清镇市规模以上工业企业数量达118家。"])
     finally:
         logging.getLogger().removeHandler(handler)
     assert "bm25s" not in stream.getvalue() and "Building index" not in stream.getvalue()
+
+
+def test_the_segmenter_is_set_up_once_quietly_and_taught_the_question_words(monkeypatch: pytest.MonkeyPatch):
+    import jieba
+
+    monkeypatch.setattr("qa.sparse._segmenter", None)  # as in a fresh process
+    taught: list[str] = []
+    teach = jieba.add_word
+    monkeypatch.setattr(jieba, "add_word", lambda word, *args: taught.append(word) or teach(word, *args))
+    assert segmenter() is jieba and segmenter() is jieba
+    assert sorted(taught) == sorted(word for word in QUESTION_WORDS if len(word) > 1)  # once, multi-character ones
+    assert jieba.default_logger.level == logging.WARNING  # no "Building prefix dict" lines
+    assert "哪天" in content_words("贵州哪天起入汛")  # 哪天 + 起, not 哪 + 天起
+
+
+def test_repeated_function_words_and_case_are_not_keywords():
+    assert tokenize("啊啊啊清镇") == ["清镇"]  # jieba keeps 啊啊啊 as one word
+    assert tokenize("LED光源") == ["led", "光源"]  # lower case, as questions are read
+
+
+def test_content_words_are_distinct_precise_mode_words():
+    assert content_words("今天天气很好，今天的清镇市") == ["今天天气", "很", "好", "今天", "清镇市"]
+    assert content_words("的了是？！") == []
+
+
+def test_question_bigrams_reach_one_character_into_each_neighbour_of_every_unknown_word():
+    known = {"皇后"}.__contains__
+    assert question_bigrams("皇后潘淑是谁", known) == ["后潘", "潘淑", "淑是", "是谁"]
+    assert question_bigrams("皇后潘淑和曹髦谁大", known) == ["后潘", "潘淑", "淑和", "和曹", "曹髦", "髦谁"]
+
+
+def test_idf_is_the_bm25_inverse_document_frequency():
+    index = SparseIndex.build(["清镇市工业投资。", "贵州全面入汛。", "清镇市樱桃。"])
+    assert index.idf("入汛") == pytest.approx(math.log(1 + (3 - 1 + 0.5) / (1 + 0.5)))
+    assert index.idf("清镇市") == pytest.approx(math.log(1 + (3 - 2 + 0.5) / (2 + 0.5)))
+    assert index.idf("潘淑") == pytest.approx(math.log(1 + 3.5 / 0.5))
+    assert index.knows("入汛") and not index.knows("潘淑")
+
+
+def test_bigrams_search_only_the_words_no_passage_holds():
+    index = SparseIndex.build(["清镇市工业投资8.4亿元。", "贵州全面入汛。"])
+    assert not index.bigram_scores("清镇市工业投资").any()  # every word known: the word leg's business
+    assert index.bigram_scores("清镇工投").dtype == np.float32 and index.scores("入汛").dtype == np.float32
+    assert index.scores("。").dtype == np.float32 and index.scores("。").tolist() == [0.0, 0.0]  # no words at all
+
+
+def test_an_index_saved_without_the_bigram_leg_loads_and_scores_no_bigrams(tmp_path: Path):
+    index = SparseIndex.build(["清镇市工业投资。", "贵州全面入汛。"])
+    index.save(tmp_path / "bm25")
+    shutil.rmtree(tmp_path / "bm25" / BIGRAM_DIR)  # as an older build wrote it
+    loaded = SparseIndex.load(tmp_path / "bm25")
+    assert np.allclose(loaded.scores("全面入汛"), index.scores("全面入汛"))
+    bigram_scores = loaded.bigram_scores("潘淑是谁")
+    assert bigram_scores.dtype == np.float32 and bigram_scores.tolist() == [0.0, 0.0]
+
+
+def test_build_save_and_load_print_nothing(tmp_path: Path, capfd):
+    index = SparseIndex.build(["清镇市工业投资。", "贵州全面入汛。"])
+    index.save(tmp_path / "bm25")
+    SparseIndex.load(tmp_path / "bm25").scores("入汛")
+    assert capfd.readouterr() == ("", "")  # no progress bars or notes from bm25s

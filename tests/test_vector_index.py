@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import os
+
 import faiss
 import numpy as np
 import pytest
 
-from qa.vector_index import APPROXIMATE, EXACT, FLAT_LIMIT, list_count, make_vector_index, probes, search
+from qa.vector_index import (
+    APPROXIMATE,
+    EXACT,
+    FLAT_LIMIT,
+    SINGLE_QUERY_THREADS,
+    list_count,
+    make_vector_index,
+    probes,
+    search,
+)
 
 
 def clustered(count: int, dimension: int = 64, seed: int = 0) -> np.ndarray:
@@ -52,11 +63,25 @@ def test_approximate_index_survives_a_save_and_load(tmp_path):
     assert search(loaded, vectors[:5], 3)[1].tolist() == search(index, vectors[:5], 3)[1].tolist()
 
 
-def test_single_queries_leave_the_thread_count_as_it_was():
+class ThreadRecorder:
+    """Stands in for a FAISS index: remembers FAISS's thread count each time it is searched."""
+
+    def __init__(self, index: faiss.Index) -> None:
+        self.index = index
+        self.threads: list[int] = []
+
+    def search(self, queries: np.ndarray, k: int):
+        self.threads.append(faiss.omp_get_max_threads())
+        return self.index.search(queries, k)
+
+
+def test_a_single_query_runs_on_one_thread_a_batch_on_every_core_and_the_count_is_restored():
     before = faiss.omp_get_max_threads()
     index, _ = make_vector_index(clustered(100), 64)
-    search(index, clustered(1), 5)
-    search(index, clustered(4), 5)
+    recorder = ThreadRecorder(index)
+    search(recorder, clustered(1), 5)
+    search(recorder, clustered(4), 5)
+    assert recorder.threads == [SINGLE_QUERY_THREADS, os.cpu_count() or 1] and SINGLE_QUERY_THREADS == 1
     assert faiss.omp_get_max_threads() == before
 
 
