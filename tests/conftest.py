@@ -119,8 +119,9 @@ def retriever(documents_dir: Path, tmp_path: Path, encoder: BigramEncoder) -> Re
 @pytest.fixture(autouse=True)
 def _lexical_decision_with_the_fake_encoder(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """The fake encoder's bigram cosines mean nothing, and the shipped answerability decision leans on
-    the real model's sentence cosine (measured by the integration tests): others decide on the words."""
-    if request.node.get_closest_marker("integration") is None:
+    the real model's sentence cosine (measured by the integration tests): tests with the fake encoder,
+    browser tests among them, decide on the words."""
+    if request.node.get_closest_marker("integration") is None or "encoder" in request.fixturenames:
         from qa.answerability import AnswerabilityModel
 
         lexical = AnswerabilityModel({"lexical": 10.0, "conflict": -10.0}, -5.0, 0.5)

@@ -81,6 +81,12 @@ def server(corpus: tuple[Path, Path]) -> Iterator[tuple[str, int, Path, Path]]:
         yield url, pid, documents, index
 
 
+def client_of(url: str) -> Client:
+    """A gradio client that waits for its answer: httpx's default 5 s read timeout would turn a
+    busy machine (two cores, 200 clients) into errors, and speed is bench/'s business, not a test's."""
+    return Client(url, verbose=False, httpx_kwargs={"timeout": httpx.Timeout(300.0)})
+
+
 def peak_rss_mib(pid: int) -> float:
     """The process's peak resident memory so far (VmHWM), in MiB; Linux only."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -92,9 +98,9 @@ def peak_rss_mib(pid: int) -> float:
 def test_100_clients_on_chat_and_100_on_retrieve_at_once_are_all_answered(server):
     """With the default queue (qa.serving.DEFAULT_QUEUE_SIZE): nobody is refused, every answer is right."""
     url, pid, _, _ = server
-    Client(url, verbose=False).predict(QUESTION, 3, api_name="/chat")  # warm up: the model is loaded lazily
-    clients = [("/chat", Client(url, verbose=False)) for _ in range(100)]
-    clients += [("/retrieve", Client(url, verbose=False)) for _ in range(100)]
+    client_of(url).predict(QUESTION, 3, api_name="/chat")  # warm up: the model is loaded lazily
+    clients = [("/chat", client_of(url)) for _ in range(100)]
+    clients += [("/retrieve", client_of(url)) for _ in range(100)]
 
     def ask(job: tuple[str, Client]) -> tuple[str, float, object]:
         endpoint, client = job
@@ -129,8 +135,8 @@ def test_past_the_queue_limit_clients_get_the_busy_answer(corpus):
     """`qa serve --queue-size 8` and 60 clients at once: each is answered or told the queue is full."""
     documents, index = corpus
     with serving(documents, index, "--queue-size", "8") as (url, _):
-        Client(url, verbose=False).predict(QUESTION, 3, api_name="/retrieve")  # warm up
-        clients = [Client(url, verbose=False) for _ in range(60)]
+        client_of(url).predict(QUESTION, 3, api_name="/retrieve")  # warm up
+        clients = [client_of(url) for _ in range(60)]
 
         def ask(client: Client) -> object:
             try:
@@ -149,7 +155,7 @@ def test_past_the_queue_limit_clients_get_the_busy_answer(corpus):
 
 def test_the_chat_survives_a_rebuild_under_load(server):
     url, _, documents, index = server
-    assert NEW_FACT not in Client(url, verbose=False).predict(NEW_QUESTION, 3, api_name="/chat")
+    assert NEW_FACT not in client_of(url).predict(NEW_QUESTION, 3, api_name="/chat")
     (documents / "新增.txt").write_text(
         f"# 红枫湖镇建设温室\n\n红枫湖镇今年新建了智能温室{NEW_FACT}。\n", encoding="utf-8"
     )
@@ -159,7 +165,7 @@ def test_the_chat_survives_a_rebuild_under_load(server):
     after_build = threading.Semaphore(0)  # one release per thread, once it answered a question asked after the build
 
     def keep_asking() -> None:
-        client = Client(url, verbose=False)
+        client = client_of(url)
         counted = False
         while not stop.is_set():
             after = build_ended.is_set()
@@ -200,4 +206,4 @@ def test_the_chat_survives_a_rebuild_under_load(server):
     assert errors == []
     assert every_thread_asked_again  # each of the 10 answered once more after the swap
     assert during > 0  # questions were being answered while the build ran (ordering, not speed)
-    assert NEW_FACT in Client(url, verbose=False).predict(NEW_QUESTION, 3, api_name="/chat")
+    assert NEW_FACT in client_of(url).predict(NEW_QUESTION, 3, api_name="/chat")

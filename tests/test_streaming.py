@@ -6,14 +6,12 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from pathlib import Path
 
 import pytest
 
 from qa.generation import GenerationConfig, Streamed, stream_answer
 from qa.index import build_index
 from qa.passage import Passage
-from qa.retriever import Retriever
 from qa.streaming import FAILED, REPLACED, WRITING, stream_reply
 from tests.test_app import running_app
 
@@ -61,12 +59,6 @@ def endpoint(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("QA_LLM_MODEL", "fake-model")
     yield fake
     fake.server.shutdown()
-
-
-@pytest.fixture
-def retriever(documents_dir: Path, tmp_path: Path, encoder) -> Retriever:
-    build_index(documents_dir, tmp_path / "index", encoder=encoder)
-    return Retriever.load(tmp_path / "index", encoder=encoder)
 
 
 ORCHARD = Passage("目前，凹河村共种植樱桃600亩，枇杷456亩。", "b.md", "凹河村", "", 1.0, "《凹河村》 · b.md", 0)
