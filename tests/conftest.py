@@ -189,3 +189,13 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def page(browser, served):
+    """A desktop-sized page on the chat the test module serves (its `served` fixture: URL first)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 960}, locale="zh-CN")
+    page.goto(served[0])
+    page.locator("#question textarea").wait_for()
+    yield page
+    page.close()

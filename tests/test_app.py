@@ -19,6 +19,7 @@ from gradio_client.exceptions import AppError
 import app as launcher
 from qa import cli, web
 from qa.index import build_index
+from qa.library import MAX_FILE_BYTES
 from qa.passage import Passage
 from qa.serving import launch
 
@@ -31,10 +32,15 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running_app(
-    index_dir: Path, documents_dir: Path, auth: str | None = None, queue_size: int | None = None
+    index_dir: Path,
+    documents_dir: Path,
+    auth: str | None = None,
+    queue_size: int | None = None,
+    manage_documents: bool = False,
 ) -> Iterator[str]:
-    """Serve the chat on a free 127.0.0.1 port in this process, launched as `qa serve` launches it."""
-    demo = web.make_app(index_dir, documents_dir)
+    """Serve the chat on a free 127.0.0.1 port in this process, launched as `qa serve` launches it
+    (with `manage_documents`, the documents tab uploads and removes, as on 127.0.0.1)."""
+    demo = web.make_app(index_dir, documents_dir, manage_documents=manage_documents)
     port = free_port()
     launch(
         demo,
@@ -43,6 +49,7 @@ def running_app(
         auth,
         blocked=(index_dir, documents_dir),
         max_queued=queue_size,
+        max_file_size=MAX_FILE_BYTES if manage_documents else None,
         prevent_thread_lock=True,
         quiet=True,
     )

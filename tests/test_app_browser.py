@@ -48,15 +48,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
             yield url, documents
 
 
-@pytest.fixture
-def page(browser, served):
-    page = browser.new_page(viewport={"width": 1280, "height": 960}, locale="zh-CN")
-    page.goto(served[0])
-    page.locator("#question textarea").wait_for()
-    yield page
-    page.close()
-
-
 def ask(page, question: str) -> str:
     """Type a question, send it, and return the text of the bot's reply."""
     replies = page.locator("#chat .bot")

@@ -6,7 +6,6 @@ on 127.0.0.1 runs it). The conversation started before an upload goes on after i
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -14,12 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from qa import web
 from qa.index import build_index
-from qa.library import MAX_FILE_BYTES, update_index
-from qa.serving import launch
+from qa.library import update_index
 from tests.conftest import DOCUMENTS
-from tests.test_app import free_port
+from tests.test_app import running_app
 from tests.test_app_browser import REPLY_TIMEOUT_MS, ask
 
 pytestmark = pytest.mark.integration
@@ -33,43 +30,16 @@ UPLOADED = """# 红枫湖镇新建观鸟台
 QUESTION = "红枫湖镇新建的观鸟台有多高？"
 
 
-@contextlib.contextmanager
-def served_with_uploads(index_dir: Path, documents_dir: Path) -> Iterator[str]:
-    demo = web.make_app(index_dir, documents_dir, manage_documents=True)
-    port = free_port()
-    launch(
-        demo,
-        "127.0.0.1",
-        port,
-        blocked=(index_dir, documents_dir),
-        max_file_size=MAX_FILE_BYTES,
-        prevent_thread_lock=True,
-        quiet=True,
-    )
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        demo.close()
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     root = tmp_path_factory.mktemp("documents-browser")
     documents = root / "documents"
     shutil.copytree(DOCUMENTS, documents)
     build_index(documents, root / "index")
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    with served_with_uploads(root / "index", documents) as url:
-        yield url, documents
-
-
-@pytest.fixture
-def page(browser, served):
-    page = browser.new_page(viewport={"width": 1280, "height": 960}, locale="zh-CN")
-    page.goto(served[0])
-    page.locator("#question textarea").wait_for()
-    yield page
-    page.close()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GRADIO_ANALYTICS_ENABLED", "False")
+        with running_app(root / "index", documents, manage_documents=True) as url:
+            yield url, documents
 
 
 def open_tab(page, name: str) -> None:
