@@ -103,7 +103,12 @@ def run_group(group: str) -> dict:
     try:
         with open(RESULTS / f"{group}.log", "w", encoding="utf-8") as log:  # progress lines, as they come
             run = subprocess.run(
-                [mutmut, "run", "--max-children", "2"], cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT
+                [mutmut, "run", "--max-children", "2"],
+                cwd=folder,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                check=False,
             )
         listed = subprocess.run(
             [mutmut, "results", "--all", "true"], cwd=folder, env=env, capture_output=True, text=True, check=False
