@@ -49,6 +49,8 @@ GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("qa/index.py", "qa/index_format.py", "qa/swap.py"),
         (
             "tests/test_index.py",
+            "tests/test_index_format.py",
+            "tests/test_swap.py",
             "tests/test_incremental.py",
             "tests/test_integrity.py",
             "tests/test_encoder_fingerprint.py",
@@ -99,10 +101,15 @@ def run_group(group: str) -> dict:
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     mutmut = str(Path(sys.executable).parent / "mutmut")
     try:
-        run = subprocess.run(
-            [mutmut, "run", "--max-children", "2"], cwd=folder, env=env, capture_output=True, text=True, check=False
-        )
-        (RESULTS / f"{group}.log").write_text(run.stdout[-20000:] + run.stderr[-20000:], encoding="utf-8")
+        with open(RESULTS / f"{group}.log", "w", encoding="utf-8") as log:  # progress lines, as they come
+            run = subprocess.run(
+                [mutmut, "run", "--max-children", "2"],
+                cwd=folder,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                check=False,
+            )
         listed = subprocess.run(
             [mutmut, "results", "--all", "true"], cwd=folder, env=env, capture_output=True, text=True, check=False
         ).stdout

@@ -4,24 +4,34 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
+import qa.index as index_module
 from qa.documents import read_document
 from qa.errors import IndexMismatchError, IndexNotFoundError, NoDocumentsError
 from qa.index import (
     FORMAT_VERSION,
     MANIFEST_FILE,
     NO_BODY_TEXT,
+    BuildReport,
     IndexSettings,
+    IndexStatus,
+    Manifest,
+    Plan,
     build_index,
+    encoder_check,
     index_status,
     load_index,
     passages_of,
+    pipeline_fingerprint,
 )
 from qa.integrity import sha256_of
 from qa.passage import StoredPassage
 from qa.retriever import Retriever
+from qa.store import StoreLocation, parse_location
 
 
 def test_build_writes_an_inspectable_index(documents_dir: Path, tmp_path: Path, encoder):
@@ -176,3 +186,181 @@ def test_a_question_naming_only_the_title_finds_the_passage_when_titles_are_embe
             assert found == ["a.md"], mode
         elif mode == "bm25":
             assert found == [], mode  # the title's words are in no indexed text
+
+
+# --- planning, status and reports, without a build (judged by `make mutate`'s index group) ---
+
+
+def report(**fields) -> BuildReport:
+    base = {"index_dir": Path("idx"), "model": "m", "documents": 3, "articles": 4, "passages": 9, "seconds": 1.23}
+    return BuildReport(**{**base, **fields})
+
+
+def test_an_up_to_date_report_says_so_and_names_the_folder_or_the_store():
+    assert report().up_to_date
+    assert report().summary() == "index idx is up to date: 3 documents, 9 passages, nothing embedded (1.2 s)"
+    assert report(store="milvus://h/qa").summary().startswith("index milvus://h/qa is up to date:")
+
+
+@pytest.mark.parametrize("field", ["added", "changed", "removed"])
+def test_a_report_with_a_changed_document_is_not_up_to_date(field):
+    assert not report(**{field: 1}).up_to_date
+
+
+def test_an_incremental_report_counts_documents_and_passages_exactly():
+    text = report(added=1, changed=2, removed=3, unchanged=4, embedded=5).summary()
+    assert text == (
+        "indexed 3 documents, 4 articles, 9 passages in 1.2 s with m -> idx\n"
+        "documents: 1 added, 2 changed, 3 removed, 4 unchanged; 5 passages embedded"
+    )
+
+
+def test_a_full_rebuild_report_gives_its_reason_first_and_names_skips_and_late_changes():
+    text = report(full_reason="no index", store="s.db", skipped=2, changed_during_build=("a.txt", "b.txt")).summary()
+    assert not report(full_reason="no index").up_to_date
+    assert text.splitlines() == [
+        "full rebuild: no index",
+        "indexed 3 documents, 4 articles, 9 passages in 1.2 s with m -> s.db",
+        "documents: 0 added, 0 changed, 0 removed, 0 unchanged; 0 passages embedded",
+        "skipped 2 files (see the warnings)",
+        "changed while the build read them: a.txt, b.txt; run `qa build` again to index their new content",
+    ]
+
+
+def plan(**fields) -> Plan:
+    base = {"added": [], "changed": [], "removed": [], "unchanged": [], "fresh": [], "skipped": []}
+    return Plan(**{**base, **fields})
+
+
+def status(problem=None, keywords=False, fingerprint="fp", **fields) -> IndexStatus:
+    return IndexStatus(Path("idx"), None, problem, plan(**fields), keywords, fingerprint)
+
+
+def test_the_stale_reason_is_the_problem_first_then_documents_then_keywords_then_the_encoder():
+    assert status("the model changed", added=["a"], keywords=True, fingerprint=None).stale_reason == "the model changed"
+    assert status(added=["c"], changed=["a"], removed=["b"], keywords=True).stale_reason == "documents changed: a, b, c"
+    assert status(keywords=True, fingerprint=None).stale_reason == (
+        "the keyword code changed (qa/sparse, question): the keyword index is rebuilt, the vectors kept"
+    )
+    assert status(fingerprint=None).stale_reason == "this machine has not exported and checked the encoder yet"
+    assert status().stale_reason is None
+
+
+def test_a_status_is_up_to_date_only_without_problem_changes_or_stale_keywords():
+    assert status().up_to_date
+    assert status(fingerprint=None).up_to_date  # the encoder is checked by the next build, not a change
+    for stale in (
+        status("p"),
+        status(added=["a"]),
+        status(changed=["a"]),
+        status(removed=["a"]),
+        status(keywords=True),
+    ):
+        assert not stale.up_to_date
+    full = status(added=["a"], changed=["b"], removed=["c"], unchanged=["d"], skipped=["e"])
+    assert (full.added, full.changed, full.removed, full.unchanged, full.skipped) == (["a"], ["b"], ["c"], ["d"], ["e"])
+
+
+def test_a_plan_counts_the_documents_kept_and_read_once_each():
+    fresh = [SimpleNamespace(source="b"), SimpleNamespace(source="c")]
+    assert plan(unchanged=["a", "b"], fresh=fresh).documents == 3
+
+
+def current_manifest(**fields) -> Manifest:
+    base = {
+        "model": "m",
+        "dimension": 4,
+        "encoder": "torch",
+        "encoder_fingerprint": "fp",
+        "settings": IndexSettings().to_dict(),
+        "pipeline": pipeline_fingerprint(),
+        "dependencies": {"jieba": "1"},
+    }
+    return Manifest(**{**base, **fields})
+
+
+@pytest.fixture
+def pinned_dependencies(monkeypatch):
+    monkeypatch.setattr(index_module, "index_dependencies", lambda model: {"jieba": "1"})
+
+
+def problem_of(manifest: Manifest, fingerprint: str | None = "fp") -> str | None:
+    return index_module._manifest_problem(manifest, "m", "torch", IndexSettings(), fingerprint)
+
+
+def test_a_manifest_problem_names_what_changed(pinned_dependencies):
+    assert problem_of(current_manifest()) is None
+    assert problem_of(current_manifest(model="old")) == "the model changed ('old' -> 'm')"
+    assert problem_of(current_manifest(encoder="onnx-int8")) == "the embedding path changed (onnx-int8 -> torch)"
+    assert problem_of(current_manifest(encoder_fingerprint="old")) == (
+        "this machine's encoder differs from the one the index was built with (old -> fp), "
+        "so questions and passages would be embedded differently"
+    )
+    assert problem_of(current_manifest(encoder_fingerprint="old"), fingerprint=None) is None  # not known: not compared
+    settings = {**IndexSettings().to_dict(), "chunk_size": 1}
+    assert problem_of(current_manifest(settings=settings)) == (
+        f"the chunking settings changed (chunk_size 1 -> {IndexSettings().to_dict()['chunk_size']})"
+    )
+    with_extra = {**IndexSettings().to_dict(), "retired_key": 1}
+    assert problem_of(current_manifest(settings=with_extra)) == "the chunking settings changed (unknown keys)"
+    assert problem_of(current_manifest(pipeline="old")) == (
+        "the code that reads and cuts documents changed (qa/documents, readers, layout, chunking, passage)"
+    )
+    assert (
+        problem_of(current_manifest(dependencies={"jieba": "0"}))
+        == "what makes tokens or vectors changed (jieba 0 -> 1)"
+    )
+
+
+def test_the_encoder_check_is_recorded_for_an_onnx_encoder_and_none_for_torch(encoder):
+    check = SimpleNamespace(recipe="dynamic-int8", min_cosine=0.98, mean_cosine=0.995, extra="not recorded")
+    assert encoder_check(SimpleNamespace(check=check)) == {
+        "recipe": "dynamic-int8",
+        "min_cosine": 0.98,
+        "mean_cosine": 0.995,
+    }
+    assert encoder_check(encoder) is None
+
+
+def test_a_store_target_is_none_for_a_folder_and_the_location_for_milvus():
+    assert index_module._target(None) is None
+    assert index_module._target("index") is None
+    assert index_module._target(parse_location("index")) is None
+    assert index_module._target("milvus://host:19530/docs") == StoreLocation("milvus", "http://host:19530", "docs")
+    lite = StoreLocation("milvus", "/data/qa.db")
+    assert index_module._target(lite) is lite
+
+
+def test_the_build_lock_of_a_milvus_lite_file_is_named_after_the_file(tmp_path: Path):
+    assert index_module._lock_dir(StoreLocation("milvus", "/data/qa.db"), tmp_path) == Path("/data/qa.db.build")
+    assert index_module._lock_dir(StoreLocation("milvus", "http://h:19530"), tmp_path) == tmp_path
+    assert index_module._lock_dir(None, tmp_path) == tmp_path
+
+
+def test_the_previous_build_in_a_store_is_reused_only_when_it_matches(monkeypatch, pinned_dependencies):
+    target = StoreLocation("milvus", "http://h:19530", "qa")
+    published: list[Manifest | None] = [None]
+    monkeypatch.setattr(index_module, "_store_manifest", lambda where, folder: published[0])
+
+    def previous(fingerprint="fp"):
+        return index_module._previous_in_store(target, "m", "torch", IndexSettings(), fingerprint)
+
+    assert previous() == (None, "no index in milvus://h:19530/qa yet")
+    published[0] = current_manifest(format_version=3)
+    assert previous() == (None, "the index in milvus://h:19530/qa has format version 3")
+    published[0] = current_manifest(model="old")
+    assert previous() == (None, "the model changed ('old' -> 'm')")
+    published[0] = current_manifest()
+    found, reason = previous()
+    assert reason is None
+    assert found.manifest == published[0] and found.passages == {}
+    assert found.vectors.shape == (0, 4) and found.vectors.dtype == np.float32
+
+
+def test_the_status_of_an_empty_store_is_a_not_found_problem(documents_dir: Path, tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(index_module, "_store_manifest", lambda where, folder: None)
+    found = index_status(documents_dir, tmp_path / "index", model="m", encoder_kind="torch", store="milvus://h:1/qa")
+    assert found.manifest is None
+    assert found.problem.startswith("找不到索引 milvus://h:1/qa")
+    assert not found.keywords_stale
+    assert sorted(found.added) == ["page.txt", "sub/note.md"]
