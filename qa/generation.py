@@ -112,13 +112,17 @@ def problems(text: str, passages: list[Passage]) -> list[str]:
 def generate_answer(config: GenerationConfig, question: str, passages: list[Passage]) -> str | None:
     """A checked generated answer, or None when generation failed or did not pass the checks."""
     text = request_completion(config, question, passages)
-    if text is None:
-        return None
-    issues = problems(text, passages)
-    if issues:
-        log.warning("generated answer rejected (%s), keeping the extractive answer", "; ".join(issues))
+    if text is None or _rejected(text, passages):
         return None
     return text
+
+
+def _rejected(text: str, passages: list[Passage]) -> list[str]:
+    """What the checks find wrong with a generated answer (logged), empty when it passes."""
+    issues = problems(text, passages) if text else ["empty answer"]
+    if issues:
+        log.warning("generated answer rejected (%s), keeping the extractive answer", "; ".join(issues))
+    return issues
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,7 @@ class Streamed:
     done: bool = False
     accepted: bool = False
     reason: str = ""  # when done and not accepted: why (the failed checks, or the endpoint's error)
+    endpoint_failed: bool = False  # done because the endpoint failed, not because the text was checked
 
 
 def stream_answer(config: GenerationConfig, question: str, passages: list[Passage]) -> Iterator[Streamed]:
@@ -154,10 +159,8 @@ def stream_answer(config: GenerationConfig, question: str, passages: list[Passag
                     yield Streamed(text)
     except (OSError, urllib.error.URLError, ValueError, KeyError, IndexError, TypeError, AttributeError) as error:
         log.warning("streamed generation failed, keeping the extractive answer: %s", error)
-        yield Streamed(text, done=True, reason=f"generation failed ({type(error).__name__})")
+        yield Streamed(text, done=True, reason=f"generation failed ({type(error).__name__})", endpoint_failed=True)
         return
     text = text.strip()
-    issues = problems(text, passages) if text else ["empty answer"]
-    if issues:
-        log.warning("generated answer rejected (%s), keeping the extractive answer", "; ".join(issues))
+    issues = _rejected(text, passages)
     yield Streamed(text, done=True, accepted=not issues, reason="; ".join(issues))

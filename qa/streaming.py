@@ -47,5 +47,5 @@ def stream_reply(
         elif streamed.accepted:
             yield compact_answer(replace(result, text=streamed.text, generated=True))
         else:
-            note = REPLACED if streamed.text and "failed" not in streamed.reason else FAILED
+            note = FAILED if streamed.endpoint_failed or not streamed.text else REPLACED
             yield f"{note}\n\n{compact_answer(result)}"

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
@@ -12,6 +10,7 @@ from qa.answer import answer
 from qa.generation import problems
 from qa.passage import Passage
 from qa.retriever import Retriever
+from tests.fake_llm import serve_posts
 
 
 class FakeEndpoint:
@@ -20,30 +19,16 @@ class FakeEndpoint:
     def __init__(self) -> None:
         self.reply = ""
         self.requests: list[dict] = []
-        endpoint = self
+        self.server, self.url = serve_posts(self.respond)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                endpoint.requests.append(
-                    {
-                        "path": self.path,
-                        "auth": self.headers.get("Authorization"),
-                        "body": json.loads(self.rfile.read(int(self.headers["Content-Length"]))),
-                    }
-                )
-                data = json.dumps({"choices": [{"message": {"content": endpoint.reply}}]}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/v1"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def respond(self, handler, body: dict) -> None:
+        self.requests.append({"path": handler.path, "auth": handler.headers.get("Authorization"), "body": body})
+        data = json.dumps({"choices": [{"message": {"content": self.reply}}]}).encode()
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
 
 
 @pytest.fixture

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
@@ -13,6 +11,7 @@ from qa.generation import GenerationConfig, Streamed, stream_answer
 from qa.index import build_index
 from qa.passage import Passage
 from qa.streaming import FAILED, REPLACED, WRITING, stream_reply
+from tests.fake_llm import serve_posts
 from tests.test_app import running_app
 
 QUESTION = "凹河村种了多少亩樱桃？"
@@ -26,30 +25,22 @@ class StreamingEndpoint:
         self.cut = False
         self.delay = 0.0
         self.bodies: list[dict] = []
-        endpoint = self
+        self.server, self.url = serve_posts(self.respond)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                endpoint.bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-                self.send_response(200)
-                self.send_header("Content-Type", "text/event-stream")
-                self.end_headers()
-                for number, piece in enumerate(endpoint.pieces):
-                    if endpoint.cut and number == len(endpoint.pieces) // 2:
-                        self.wfile.write(b"data: {not json\n\n")
-                        return
-                    chunk = {"choices": [{"index": 0, "delta": {"content": piece}}]}
-                    self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
-                    self.wfile.flush()
-                    time.sleep(endpoint.delay)
-                self.wfile.write(b"data: [DONE]\n\n")
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/v1"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def respond(self, handler, body: dict) -> None:
+        self.bodies.append(body)
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/event-stream")
+        handler.end_headers()
+        for number, piece in enumerate(self.pieces):
+            if self.cut and number == len(self.pieces) // 2:
+                handler.wfile.write(b"data: {not json\n\n")
+                return
+            chunk = {"choices": [{"index": 0, "delta": {"content": piece}}]}
+            handler.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
+            handler.wfile.flush()
+            time.sleep(self.delay)
+        handler.wfile.write(b"data: [DONE]\n\n")
 
 
 @pytest.fixture
