@@ -23,7 +23,6 @@ nothing uploaded is lost. This module does not know Gradio (`qa.web_documents` d
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import re
@@ -212,8 +211,7 @@ def _save_one(
     if exists and not target.is_file():
         return Saved(upload.name, "", f"{name} 是一个文件夹 (a folder has that name)")
     if exists and not replace:
-        same = hashlib.sha256(target.read_bytes()).digest() == hashlib.sha256(upload.data).digest()
-        if same:
+        if target.read_bytes() == upload.data:
             return Saved(upload.name, name, "", replaced=False)  # the very same bytes: nothing to do
         return Saved(
             upload.name,
