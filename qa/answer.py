@@ -309,8 +309,12 @@ def answer_signals(
     best: _Scored,
     sparse: SparseIndex,
     cosines: dict[str, float] | None = None,
+    question: str = "",
 ) -> Signals:
-    """What the answerability decision reads about the best sentence and the passages; see qa.answerability."""
+    """What the answerability decision reads about the best sentence and the passages; see qa.answerability.
+
+    `question` is the question as typed when `query` translates it (qa.english): it stays foreign.
+    """
     passages = retrieval.passages
     words = [word for word in content_words(query) if word not in QUESTION_WORDS]
     top = "\n".join(f"{p.title}\n{p.section}\n{p.text}" for p in passages[:ANSWER_PASSAGES])
@@ -329,7 +333,7 @@ def answer_signals(
         missing_rare=_missing_rare(words, top, sparse),
         missing_noun=_missing_rare(missing_nouns(query, passage_text), passage_text, sparse),
         conflict=float(conflict or name_conflict(query, context, top)),
-        foreign=0.0 if HAN.search(query) else 1.0,
+        foreign=0.0 if HAN.search(question or query) else 1.0,
         focus_missing=_focus_missing(query, _simplified(f"{source.title}{best.previous}{best.sentence}"), sparse),
         answer_cosine=(cosines or {}).get(best.sentence, retrieval.cosines[0]),
         sentence_lexical=coverage(words, best.sentence, sparse),
@@ -373,7 +377,7 @@ def extract_answer(
     cosines = sentence_cosines(retrieval, embed, [item.sentence for item in candidates])
     scored = _score_sentences(query, words, retrieval.passages, sparse, cosines) if cosines else lexical
     chosen = _choose(scored, query)
-    signals = answer_signals(query, retrieval, chosen[0], sparse, cosines)
+    signals = answer_signals(query, retrieval, chosen[0], sparse, cosines, question)
     confidence = (model or default_model()).probability(signals)
     if confidence < (model or default_model()).threshold:
         return Answer(NOT_FOUND, retrieval.passages, False, query, question, confidence=confidence, signals=signals)

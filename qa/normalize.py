@@ -50,6 +50,12 @@ def _toneless(syllable: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("ü", "v")
 
 
+@lru_cache(maxsize=1)
+def pinyin_syllables() -> frozenset[str]:
+    """Every toneless pinyin syllable a character reads as (qing, zhen, lv…)."""
+    return frozenset(_readings().values())
+
+
 def pinyin_key(text: str) -> tuple[str, ...] | None:
     """The toneless pinyin of each character (its most common reading); None if one has none."""
     readings = _readings()
@@ -70,19 +76,27 @@ class CorpusTerms:
     def contains(self, text: str) -> bool:
         return text in self._text
 
+    def frequency(self, word: str) -> int:
+        """How often the keyword index holds the word (0 when unknown)."""
+        return self._frequency.get(word, 0)
+
     def sounding_like(self, text: str) -> list[str]:
         """Words of the index with the same pinyin as `text`, most frequent first."""
+        key = pinyin_key(text)
+        return self.words_sounding(key) if key is not None else []
+
+    def words_sounding(self, key: tuple[str, ...]) -> list[str]:
+        """Words of the index read as these toneless syllables, most frequent first."""
         if self._by_sound is None:
             by_sound: dict[tuple[str, ...], list[str]] = defaultdict(list)
             for word in self._vocabulary:
-                key = pinyin_key(word)
-                if key is not None:
-                    by_sound[key].append(word)
+                sound = pinyin_key(word)
+                if sound is not None:
+                    by_sound[sound].append(word)
             for words in by_sound.values():
                 words.sort(key=lambda w: -self._frequency.get(w, 0))
             self._by_sound = dict(by_sound)
-        key = pinyin_key(text)
-        return self._by_sound.get(key, []) if key is not None else []
+        return self._by_sound.get(key, [])
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from typing import Protocol
 import numpy as np
 
 from qa.embedding import Encoder, fingerprint_of, load_encoder
+from qa.english import translate_if_english
 from qa.errors import IndexMismatchError, InvalidKError, InvalidModeError
 from qa.index import encoder_changed
 from qa.index_format import LoadedIndex
@@ -162,8 +163,10 @@ class Retriever:
             return self._terms
 
     def normalize(self, question: str) -> NormalizedQuestion:
-        """The question as searched: cleaned, simplified, numbers and homophone typos as the documents write them."""
-        return normalize_question(prepare_question(question).text, self.terms)
+        """The question as searched: cleaned, simplified, numbers and homophone typos as the documents write them;
+        an English question translated into the documents' words (`qa.english`)."""
+        prepared = prepare_question(question).text
+        return translate_if_english(prepared, self.terms) or normalize_question(prepared, self.terms)
 
     def retrieve(self, question: str, k: int = 5, *, mode: str | None = None) -> list[Passage]:
         """The k passages that best match the question, best first.
