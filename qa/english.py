@@ -348,7 +348,7 @@ def translate_question(question: str, terms: CorpusTerms, dictionary: Dictionary
         position += used
     if asking:
         start = asking[0][0]
-        end = next((i for i in range(start + 1, len(tokens)) if lowered[i] in AUXILIARIES), start)
+        end = next((i for i in range(start + 1, len(tokens)) if lowered[i] in AUXILIARIES), len(tokens))
         asked = [piece for piece in pieces if start < piece[0] < end]
         pieces = [piece for piece in pieces if piece not in asked] + asking[:1] + asked
     return Translation("".join(chinese for _, _, chinese in pieces), [(e, c) for _, e, c in pieces])
