@@ -211,3 +211,11 @@ def test_a_homophone_typo_is_searched_as_the_corpus_term_and_said(real_retriever
     result = answer("清真市一季度完成工业投资多少？", retriever=real_retriever)
     assert result.query.startswith("清镇市")
     assert result.found and "8.4亿元" in result.text
+
+
+def test_an_english_question_is_searched_in_chinese_and_answered_with_the_chinese_sentence(real_retriever: Retriever):
+    result = answer("How much did Qingzhen invest in industry in the first quarter?", retriever=real_retriever)
+    assert "清镇" in result.query and "一季度" in result.query  # the reply shows the Chinese query searched
+    assert result.found and result.sentences[0] == "一季度，清镇市完成工业投资8.4亿元，是目标值的129.23%。"
+    # the neighbouring quarter, asked in English, is refused as it is in Chinese
+    assert not answer("How much did Qingzhen invest in industry in the third quarter?", retriever=real_retriever).found
