@@ -103,6 +103,7 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     ),
 )
 
+DATE_TYPE = 3  # the ANSWER_TYPES position of a date
 CONCRETE_TYPES = frozenset({3, 4, 6})  # ANSWER_TYPES positions of a date, a quantity, a place: any answer holds one
 
 
@@ -198,11 +199,21 @@ def _simplified(sentence: str) -> str:
     return to_simplified(sentence)
 
 
+# A search-box query names the date it wants by a noun at its end: "C919商业首飞时间", "考研开始日期".
+DATE_QUERY = re.compile(r"(?:时间|日期)[?？。\s]*$")
+
+
 def answer_slot_missing(question: str, sentence: str) -> float:
-    """1.0 when the question asks for a date, a quantity or a place and the sentence holds none."""
+    """1.0 when the question asks for a date, a quantity or a place and the sentence holds none.
+
+    A query without a question word that ends in 时间/日期 asks for a date too: news on the topic
+    that gives no date ("马英九祭祖时间" against a sentence about his family's graves) does not answer it.
+    """
     for position, (asks, holds) in enumerate(ANSWER_TYPES):
         if asks.search(question):
             return float(position in CONCRETE_TYPES and not holds.search(_simplified(sentence)))
+    if DATE_QUERY.search(question):
+        return float(not ANSWER_TYPES[DATE_TYPE][1].search(_simplified(sentence)))
     return 0.0
 
 

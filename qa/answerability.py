@@ -218,7 +218,8 @@ def focus_words(question: str) -> list[str]:
     """The content words next to what the question asks (two either side, within its clause).
 
     "凹河村种了多少亩葡萄？" -> …, 种, 亩, 葡萄; "清镇市规模以上服务业企业有多少家？" -> 企业, 服务业, 家.
-    Empty when no asking word is found (yes/no questions ending in 吗 read the words before it).
+    Yes/no questions ending in 吗 read the words before it, and so does a query without an asking
+    word ("2023年温网女单亚军": 女单, 亚军); a question without Chinese characters has none.
     """
     tokens = [t for t in segmenter().lcut(normalise(question)) if t.strip()]
     while tokens and _CLAUSE_BREAK.fullmatch(tokens[-1]):
@@ -226,6 +227,8 @@ def focus_words(question: str) -> list[str]:
     asking = [i for i, t in enumerate(tokens) if ASKING.match(t)]
     if not asking and tokens and tokens[-1] in {"吗", "呢"}:
         asking = [len(tokens) - 1]
+    elif not asking and HAN.search(question):
+        asking = [len(tokens)]  # a search-box query ("C919商业首飞时间"): its last words are what it asks
     focus: list[str] = []
     for position in asking:
         for step in (-1, 1):

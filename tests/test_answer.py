@@ -111,6 +111,10 @@ def test_a_traditional_sentence_holds_the_quantity_a_question_asks_for():
         ("出现在哪个县？", "最大累计降水量为721.2毫米。", 1.0),  # a place is asked
         ("为何如此？", "任何句子。", 0.0),  # a reason is no concrete slot: a paraphrase may give it in any words
         ("是不是这样？", "任何句子。", 0.0),
+        ("马英九祭祖时间", "马英九年年回乡祭祖。", 1.0),  # a search-box query ending in 时间 asks for a date
+        ("马英九祭祖时间", "马英九将于3月27日至4月7日赴大陆祭祖。", 0.0),
+        ("2022年考研开始日期？", "考研初试于12月25日开始。", 0.0),
+        ("节约时间的办法有哪些", "任何句子。", 0.0),  # 时间 not at the end: a list is asked, not a date
     ],
 )
 def test_answer_slot_missing(question, sentence, missing):

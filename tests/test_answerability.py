@@ -125,6 +125,7 @@ def test_more_evidence_never_lowers_the_shipped_probability():
         ("清镇市规模以上服务业企业有多少家？", {"服务业", "企业"}),
         ("华锦铝业有多少名员工？", {"员工"}),
         ("经开区的人才项目征集是只面向贵州省内吗？", {"贵州省"}),  # a yes/no question: the words before 吗
+        ("2023年温网女单亚军", {"女单", "亚军"}),  # a search-box query: its last words
     ],
 )
 def test_focus_words_are_the_words_next_to_what_is_asked(question, focus):
