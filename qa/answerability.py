@@ -22,15 +22,17 @@ best evidence and weighs them with a logistic regression fitted offline
 - foreign: the question has no Chinese characters (English): its lexical signals say nothing,
   only the dense ones do;
 - focus_missing: the IDF share of the question's focus (the words next to what it asks: 葡萄 in
-  "种了多少亩葡萄", 服务业 in "服务业企业有多少家") that the answer sentence, its title and the
-  sentence before do not hold: a near miss asks for a neighbour of the fact the sentence gives;
+  "种了多少亩葡萄", 服务业 in "服务业企业有多少家"; a query without an asking word: its last
+  words) that the answer sentence, its title and the sentence before do not hold: a near miss asks
+  for a neighbour of the fact the sentence gives;
 - answer_cosine: the cosine of the question to the chosen sentence (the first passage's without
   sentence vectors);
 - sentence_lexical: the IDF share of the question's words the chosen sentence itself holds;
 - number_missing: the share of the numbers the question names (2021, 3号线, 二季度 as 2) that the
   answer sentence with its title and the sentence before does not hold;
 - slot_missing: the question asks for a date, a quantity or a place and the chosen sentence holds
-  none (a type_match of 0 for these concrete types, where a paraphrase always holds one).
+  none (a type_match of 0 for these concrete types, where a paraphrase always holds one); a
+  search-box query ending in 时间/日期 ("C919商业首飞时间") asks for a date.
 """
 
 from __future__ import annotations
