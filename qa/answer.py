@@ -330,12 +330,13 @@ def answer_signals(
     dense_rank, keyword_rank = retrieval.dense_ranks[0], retrieval.keyword_ranks[0]
     passage_text = f"{source.title}\n{source.section}\n{source.text}"
     conflict = number_conflict(query, context, passage_text, source.source)
+    unit = unit_match(query, f"{best.previous}{best.sentence}")
     return Signals(
         lexical=evidence(query, passages, sparse),
         semantic=max([retrieval.cosines[0], *(cosines or {}).values()]),
         passage_cosine=retrieval.cosines[0],
         type_match=answer_type_match(query, best.sentence),
-        unit_match=unit_match(query, f"{best.previous}{best.sentence}"),
+        unit_match=unit,
         agreement=((1 / dense_rank if dense_rank else 0.0) + (1 / keyword_rank if keyword_rank else 0.0)) / 2,
         missing_rare=_missing_rare(words, top, sparse),
         missing_noun=_missing_rare(missing_nouns(query, passage_text), passage_text, sparse),
@@ -346,6 +347,7 @@ def answer_signals(
         sentence_lexical=coverage(words, best.sentence, sparse),
         number_missing=number_missing(query, context),
         slot_missing=answer_slot_missing(query, best.sentence),
+        unit_missing=float(unit == 0.0),
     )
 
 

@@ -32,7 +32,10 @@ best evidence and weighs them with a logistic regression fitted offline
   answer sentence with its title and the sentence before does not hold;
 - slot_missing: the question asks for a date, a quantity or a place and the chosen sentence holds
   none (a type_match of 0 for these concrete types, where a paraphrase always holds one); a
-  search-box query ending in 时间/日期 ("C919商业首飞时间") asks for a date.
+  search-box query ending in 时间/日期 ("C919商业首飞时间") asks for a date;
+- unit_missing: the question asks for a unit (多少钱, 比例, 多少名, 多少户) and the sentence holds no
+  number in it (unit_match 0). unit_match weighs "held" against "not asked" and "not asked"
+  against "missing" alike; this signal lets a missing unit weigh on its own.
 """
 
 from __future__ import annotations
@@ -88,6 +91,7 @@ class Signals:
     sentence_lexical: float = 0.0
     number_missing: float = 0.0
     slot_missing: float = 0.0
+    unit_missing: float = 0.0
 
     def vector(self) -> list[float]:
         return [float(v) for v in asdict(self).values()]

@@ -221,3 +221,15 @@ def test_an_aspect_question_gets_the_section_headings_of_the_answer_article(tmp_
     assert result.sentences[-3:] == ["健全联动机制", "全面排查隐患", "超前安排部署"]
     plain = answer("贵州做好防汛抗旱工作的内容", retriever=retriever)
     assert "健全联动机制[" not in plain.text  # not an aspect question: no heading list
+
+
+def test_a_unit_asked_and_not_held_is_a_signal_of_its_own(retriever: Retriever):
+    def signals(question: str):
+        return extract_answer(question, question, retriever.search(question), retriever.sparse, model=ALWAYS).signals
+
+    price = signals("凹河村的樱桃每斤卖多少钱？")  # 多少钱 asks for 元; the passage counts 亩
+    assert (price.unit_match, price.unit_missing) == (0.0, 1.0)
+    area = signals("凹河村种了多少亩樱桃？")  # 多少亩 held: 600亩
+    assert (area.unit_match, area.unit_missing) == (1.0, 0.0)
+    plain = signals("凹河村种了什么水果？")  # no unit asked
+    assert (plain.unit_match, plain.unit_missing) == (0.5, 0.0)
