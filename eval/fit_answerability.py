@@ -21,7 +21,8 @@ of the in-corpus correct rate and the refusal rate on the question files, averag
 --external) with the mean of the public rates (RGB negatives refused, RGB positives and CMRC
 questions answered right). With --cv the table and the threshold come from 10-fold
 cross-validated probabilities (each example scored by a model fitted without it), an honest
-estimate on the tune data; the written coefficients are those fitted on every example.
+estimate on the tune data; the written coefficients are those fitted on every example. With
+--threshold the operating point is given instead (docs/ANSWERS.md says why it was).
 """
 
 from __future__ import annotations
@@ -134,6 +135,7 @@ SIGNS = {
     "lexical": 1, "semantic": 1, "passage_cosine": 1, "type_match": 1, "unit_match": 1, "agreement": 1,
     "missing_rare": -1, "missing_noun": -1, "conflict": -1, "foreign": -1, "focus_missing": -1,
     "answer_cosine": 1, "sentence_lexical": 1, "number_missing": -1, "slot_missing": -1,
+    "unit_missing": -1,
 }  # fmt: skip
 
 
@@ -249,6 +251,9 @@ def main() -> None:
     parser.add_argument("--cv", action="store_true", help="rates and threshold from 10-fold cross-validated probabilities")
     parser.add_argument("--write", action="store_true", help=f"write the coefficients to {MODEL_FILE}")
     parser.add_argument(
+        "--threshold", type=float, default=None, help="write this operating point instead of the one the objective picks"
+    )
+    parser.add_argument(
         "--examples",
         type=Path,
         default=None,
@@ -299,6 +304,9 @@ def main() -> None:
             best = (score, model)
     chosen = best[1]
     print(f"chosen threshold {chosen.threshold:.2f}" + (" (on cross-validated probabilities)" if held else ""))
+    if args.threshold is not None:
+        chosen = AnswerabilityModel(chosen.weights, chosen.bias, args.threshold)
+        print(f"written threshold {args.threshold} (--threshold)")
     if args.write:
         MODEL_FILE.write_text(json.dumps(chosen.to_json(), indent=1) + "\n", encoding="utf-8")
         print(f"wrote {MODEL_FILE}")

@@ -103,6 +103,7 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     ),
 )
 
+DATE_TYPE = 3  # the ANSWER_TYPES position of a date
 CONCRETE_TYPES = frozenset({3, 4, 6})  # ANSWER_TYPES positions of a date, a quantity, a place: any answer holds one
 
 
@@ -198,11 +199,21 @@ def _simplified(sentence: str) -> str:
     return to_simplified(sentence)
 
 
+# A search-box query names the date it wants by a noun at its end: "C919商业首飞时间", "考研开始日期".
+DATE_QUERY = re.compile(r"(?:时间|日期)[?？。\s]*$")
+
+
 def answer_slot_missing(question: str, sentence: str) -> float:
-    """1.0 when the question asks for a date, a quantity or a place and the sentence holds none."""
+    """1.0 when the question asks for a date, a quantity or a place and the sentence holds none.
+
+    A query without a question word that ends in 时间/日期 asks for a date too: news on the topic
+    that gives no date ("马英九祭祖时间" against a sentence about his family's graves) does not answer it.
+    """
     for position, (asks, holds) in enumerate(ANSWER_TYPES):
         if asks.search(question):
             return float(position in CONCRETE_TYPES and not holds.search(_simplified(sentence)))
+    if DATE_QUERY.search(question):
+        return float(not ANSWER_TYPES[DATE_TYPE][1].search(_simplified(sentence)))
     return 0.0
 
 
@@ -323,12 +334,13 @@ def answer_signals(
     dense_rank, keyword_rank = retrieval.dense_ranks[0], retrieval.keyword_ranks[0]
     passage_text = f"{source.title}\n{source.section}\n{source.text}"
     conflict = number_conflict(query, context, passage_text, source.source)
+    unit = unit_match(query, f"{best.previous}{best.sentence}")
     return Signals(
         lexical=evidence(query, passages, sparse),
         semantic=max([retrieval.cosines[0], *(cosines or {}).values()]),
         passage_cosine=retrieval.cosines[0],
         type_match=answer_type_match(query, best.sentence),
-        unit_match=unit_match(query, f"{best.previous}{best.sentence}"),
+        unit_match=unit,
         agreement=((1 / dense_rank if dense_rank else 0.0) + (1 / keyword_rank if keyword_rank else 0.0)) / 2,
         missing_rare=_missing_rare(words, top, sparse),
         missing_noun=_missing_rare(missing_nouns(query, passage_text), passage_text, sparse),
@@ -339,6 +351,7 @@ def answer_signals(
         sentence_lexical=coverage(words, best.sentence, sparse),
         number_missing=number_missing(query, context),
         slot_missing=answer_slot_missing(query, best.sentence),
+        unit_missing=float(unit == 0.0),
     )
 
 

@@ -22,15 +22,20 @@ best evidence and weighs them with a logistic regression fitted offline
 - foreign: the question has no Chinese characters (English): its lexical signals say nothing,
   only the dense ones do;
 - focus_missing: the IDF share of the question's focus (the words next to what it asks: 葡萄 in
-  "种了多少亩葡萄", 服务业 in "服务业企业有多少家") that the answer sentence, its title and the
-  sentence before do not hold: a near miss asks for a neighbour of the fact the sentence gives;
+  "种了多少亩葡萄", 服务业 in "服务业企业有多少家"; a query without an asking word: its last
+  words) that the answer sentence, its title and the sentence before do not hold: a near miss asks
+  for a neighbour of the fact the sentence gives;
 - answer_cosine: the cosine of the question to the chosen sentence (the first passage's without
   sentence vectors);
 - sentence_lexical: the IDF share of the question's words the chosen sentence itself holds;
 - number_missing: the share of the numbers the question names (2021, 3号线, 二季度 as 2) that the
   answer sentence with its title and the sentence before does not hold;
 - slot_missing: the question asks for a date, a quantity or a place and the chosen sentence holds
-  none (a type_match of 0 for these concrete types, where a paraphrase always holds one).
+  none (a type_match of 0 for these concrete types, where a paraphrase always holds one); a
+  search-box query ending in 时间/日期 ("C919商业首飞时间") asks for a date;
+- unit_missing: the question asks for a unit (多少钱, 比例, 多少名, 多少户) and the sentence holds no
+  number in it (unit_match 0). unit_match weighs "held" against "not asked" and "not asked"
+  against "missing" alike; this signal lets a missing unit weigh on its own.
 """
 
 from __future__ import annotations
@@ -86,6 +91,7 @@ class Signals:
     sentence_lexical: float = 0.0
     number_missing: float = 0.0
     slot_missing: float = 0.0
+    unit_missing: float = 0.0
 
     def vector(self) -> list[float]:
         return [float(v) for v in asdict(self).values()]
@@ -218,7 +224,8 @@ def focus_words(question: str) -> list[str]:
     """The content words next to what the question asks (two either side, within its clause).
 
     "凹河村种了多少亩葡萄？" -> …, 种, 亩, 葡萄; "清镇市规模以上服务业企业有多少家？" -> 企业, 服务业, 家.
-    Empty when no asking word is found (yes/no questions ending in 吗 read the words before it).
+    Yes/no questions ending in 吗 read the words before it, and so does a query without an asking
+    word ("2023年温网女单亚军": 女单, 亚军); a question without Chinese characters has none.
     """
     tokens = [t for t in segmenter().lcut(normalise(question)) if t.strip()]
     while tokens and _CLAUSE_BREAK.fullmatch(tokens[-1]):
@@ -226,6 +233,8 @@ def focus_words(question: str) -> list[str]:
     asking = [i for i, t in enumerate(tokens) if ASKING.match(t)]
     if not asking and tokens and tokens[-1] in {"吗", "呢"}:
         asking = [len(tokens) - 1]
+    elif not asking and HAN.search(question):
+        asking = [len(tokens)]  # a search-box query ("C919商业首飞时间"): its last words are what it asks
     focus: list[str] = []
     for position in asking:
         for step in (-1, 1):

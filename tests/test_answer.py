@@ -111,6 +111,10 @@ def test_a_traditional_sentence_holds_the_quantity_a_question_asks_for():
         ("出现在哪个县？", "最大累计降水量为721.2毫米。", 1.0),  # a place is asked
         ("为何如此？", "任何句子。", 0.0),  # a reason is no concrete slot: a paraphrase may give it in any words
         ("是不是这样？", "任何句子。", 0.0),
+        ("马英九祭祖时间", "马英九年年回乡祭祖。", 1.0),  # a search-box query ending in 时间 asks for a date
+        ("马英九祭祖时间", "马英九将于3月27日至4月7日赴大陆祭祖。", 0.0),
+        ("2022年考研开始日期？", "考研初试于12月25日开始。", 0.0),
+        ("节约时间的办法有哪些", "任何句子。", 0.0),  # 时间 not at the end: a list is asked, not a date
     ],
 )
 def test_answer_slot_missing(question, sentence, missing):
@@ -217,3 +221,15 @@ def test_an_aspect_question_gets_the_section_headings_of_the_answer_article(tmp_
     assert result.sentences[-3:] == ["健全联动机制", "全面排查隐患", "超前安排部署"]
     plain = answer("贵州做好防汛抗旱工作的内容", retriever=retriever)
     assert "健全联动机制[" not in plain.text  # not an aspect question: no heading list
+
+
+def test_a_unit_asked_and_not_held_is_a_signal_of_its_own(retriever: Retriever):
+    def signals(question: str):
+        return extract_answer(question, question, retriever.search(question), retriever.sparse, model=ALWAYS).signals
+
+    price = signals("凹河村的樱桃每斤卖多少钱？")  # 多少钱 asks for 元; the passage counts 亩
+    assert (price.unit_match, price.unit_missing) == (0.0, 1.0)
+    area = signals("凹河村种了多少亩樱桃？")  # 多少亩 held: 600亩
+    assert (area.unit_match, area.unit_missing) == (1.0, 0.0)
+    plain = signals("凹河村种了什么水果？")  # no unit asked
+    assert (plain.unit_match, plain.unit_missing) == (0.5, 0.0)

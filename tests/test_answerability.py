@@ -106,7 +106,7 @@ def test_the_shipped_coefficients_cover_every_signal():
         missing_rare=1.0, answer_cosine=0.6, focus_missing=1.0,
     )  # fmt: skip
     assert model.probability(strong) > model.threshold > model.probability(weak)
-    for against in ("conflict", "slot_missing"):
+    for against in ("conflict", "slot_missing", "unit_missing"):
         assert model.probability(strong) > model.probability(signals(**{**strong.__dict__, against: 1.0}))
 
 
@@ -114,7 +114,9 @@ def test_more_evidence_never_lowers_the_shipped_probability():
     weights = default_model().weights
     for evidence in ("lexical", "semantic", "passage_cosine", "type_match", "agreement", "answer_cosine"):
         assert weights[evidence] >= 0, evidence
-    for missing in ("missing_rare", "missing_noun", "conflict", "focus_missing", "number_missing", "slot_missing"):
+    for missing in (
+        "missing_rare", "missing_noun", "conflict", "focus_missing", "number_missing", "slot_missing", "unit_missing",
+    ):  # fmt: skip
         assert weights[missing] <= 0, missing
 
 
@@ -125,6 +127,7 @@ def test_more_evidence_never_lowers_the_shipped_probability():
         ("清镇市规模以上服务业企业有多少家？", {"服务业", "企业"}),
         ("华锦铝业有多少名员工？", {"员工"}),
         ("经开区的人才项目征集是只面向贵州省内吗？", {"贵州省"}),  # a yes/no question: the words before 吗
+        ("2023年温网女单亚军", {"女单", "亚军"}),  # a search-box query: its last words
     ],
 )
 def test_focus_words_are_the_words_next_to_what_is_asked(question, focus):

@@ -187,8 +187,10 @@ HELDOUT = ROOT / "eval" / "questions.heldout.jsonl"
 # the int8 recipe a machine verifies (qa.onnx_export) moves a borderline question or two, and a real
 # regression moves more. The refusal floors stay where they were (24/43, 12/30: one below what is reached
 # now; the decision refuses one near miss fewer than before, 26 -> 25 refused, and answers three more
-# in-corpus questions, 67 -> 70).
-HELDOUT_FLOORS = {"correct": 68 / 89, "refused": 24 / 43, "near_miss": 12 / 30}
+# in-corpus questions, 67 -> 70). The next round (the date-query slot, unit_missing, operating point
+# 0.475; docs/ANSWERS.md) reached 72/89, 26/43, 15/30: each floor two questions below (24/43 is
+# where the refusal floor already was).
+HELDOUT_FLOORS = {"correct": 70 / 89, "refused": 24 / 43, "near_miss": 13 / 30}
 
 
 def test_heldout_answers_meet_the_floors(real_retriever: Retriever):
