@@ -55,6 +55,7 @@ SEMANTIC_WEIGHT = 1.5  # weight of a sentence's cosine to the question (0.6-0.9 
 TYPE_WEIGHT = 0.3
 RANK_WEIGHT = 0.1
 CONTEXT_WEIGHT = 0.3  # share of a sentence's coverage that may come from the sentence before it
+TOPIC_SHARE = 0.7  # share of a sentence's own coverage read together with its passage's topic
 FOCUS_WEIGHT = 0.6  # weight of the coverage of the question's words next to what it asks (以什么为食, 校长是谁)
 NOT_FOUND = "文档中没有找到这个问题的答案。以下是最接近的段落，仅供参考。"
 CITATION_MARKER = re.compile(r"\[(\d+)\]")  # [n] cites passages[n-1]
@@ -242,7 +243,9 @@ def _score_sentences(
         # "其叶柄有四到六个腺体": every sentence is read with its passage's topic, so that the words
         # beyond the subject (叶柄) pick the sentence. "该项目总投资3.36亿元" names its subject in the
         # sentence before it.
-        own = coverage(words, f"{topics[rank]}\n{sentence}", sparse)
+        own = (1 - TOPIC_SHARE) * coverage(words, sentence, sparse) + TOPIC_SHARE * coverage(
+            words, f"{topics[rank]}\n{sentence}", sparse
+        )
         in_context = coverage(words, f"{previous or passages[rank].title}\n{sentence}", sparse)
         score = (
             (1 - CONTEXT_WEIGHT) * own

@@ -123,29 +123,33 @@ def _plant_passage(text: str) -> Passage:
     return Passage(text=text, source="plant.txt", title="植物", section="", score=1.0, citation="plant.txt", passage_id=0)
 
 
-class _NoIdf:
-    """A sparse index whose words all weigh the same."""
+class _Idf:
+    """A sparse index whose words weigh 1, or what `weights` says."""
+
+    def __init__(self, weights: dict[str, float] | None = None):
+        self.weights = weights or {}
 
     def idf(self, word: str) -> float:
-        return 1.0
+        return self.weights.get(word, 1.0)
 
 
 def test_a_sentence_is_read_with_its_passage_topic_so_the_words_beyond_the_subject_choose_it():
     from qa.answer import _score_sentences
 
     plant = _plant_passage("大果西番莲是西番莲属的植物中果实最大的一种。其叶柄有四到六个腺体。")
-    scored = _score_sentences("大果西番莲的叶柄有什么特点？", ["大果西番莲", "叶柄", "特点"], [plant], _NoIdf())
-    assert scored[0].sentence == "其叶柄有四到六个腺体。"  # it lacks the subject, its passage names it
+    words = ["大果西番莲", "叶柄", "特点"]
+    scored = _score_sentences("大果西番莲的叶柄有什么特点？", words, [plant], _Idf({"大果西番莲": 3.0}))
+    assert scored[0].sentence == "其叶柄有四到六个腺体。"  # it lacks the rare subject, its passage names it
 
 
 def test_the_words_next_to_what_a_question_asks_choose_between_sentences_of_one_topic():
     from qa.answer import _focus, _score_sentences
 
-    assert {"为食"} <= set(_focus("蓝线裸顶鲷以什么为食？"))
-    fish = _plant_passage("蓝线裸顶鲷栖息在岩礁附近。成鱼属肉食性，以小鱼为食。成鱼体长可达一米。")
-    words = ["蓝线裸顶鲷", "以", "为食"]
-    scored = _score_sentences("蓝线裸顶鲷以什么为食？", words, [fish], _NoIdf())
-    assert scored[0].sentence == "成鱼属肉食性，以小鱼为食。"
+    question = "岩礁里的蓝线裸顶鲷平时以什么为食？"
+    assert _focus(question) == ["以", "平时", "为食"]
+    fish = _plant_passage("蓝线裸顶鲷是一种鱼。成鱼以小鱼为食。蓝线裸顶鲷平时生活在岩礁。")
+    scored = _score_sentences(question, ["岩礁", "蓝线裸顶鲷", "平时", "以", "为食"], [fish], _Idf())
+    assert scored[0].sentence == "成鱼以小鱼为食。"  # the last sentence holds as many words, not those by 什么
 
 
 @pytest.mark.parametrize(
