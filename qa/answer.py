@@ -51,17 +51,22 @@ ANSWER_PASSAGES = 3  # sentences are taken from this many top passages
 MAX_SENTENCES = 2
 MIN_SECTIONS = 3  # a "哪几个方面" answer lists its article's section headings when it has this many
 SEMANTIC_CANDIDATES = 8  # sentences (best by words) compared with the question by their vectors
-SEMANTIC_WEIGHT = 1.0  # weight of a sentence's cosine to the question (0.6-0.9 in practice) in its score
-TYPE_WEIGHT = 0.5
+SEMANTIC_WEIGHT = 1.5  # weight of a sentence's cosine to the question (0.6-0.9 in practice) in its score
+TYPE_WEIGHT = 0.3
 RANK_WEIGHT = 0.1
 CONTEXT_WEIGHT = 0.3  # share of a sentence's coverage that may come from the sentence before it
-NOVEL_WEIGHT = 0.3  # weight of the coverage of the question words its passage's topic (title, first sentence) lacks
+TOPIC_SHARE = 0.7  # share of a sentence's own coverage read together with its passage's topic
+FOCUS_WEIGHT = 0.6  # weight of the coverage of the question's words next to what it asks (以什么为食, 校长是谁)
 NOT_FOUND = "文档中没有找到这个问题的答案。以下是最接近的段落，仅供参考。"
 CITATION_MARKER = re.compile(r"\[(\d+)\]")  # [n] cites passages[n-1]
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 # A quantity, not a date: "300余份", "29%", "8.4亿元", "两万人", but not "6月21日" or "2024年".
-NUMBER = r"\d+(?:\.\d+)?(?![\d.]|[年月日号])|[一二两三四五六七八九十百千万亿]+[个家亩栋支件次倍成名人户场项所座万亿元]"
+NUMBER = (
+    r"\d+(?:\.\d+)?(?![\d.]|[年月日号])"
+    r"|[一二两三四五六七八九十百千万亿]+[个家亩栋支件次倍成名人户场项所座万亿元条种位部本首届岁米里层级类对张只头匹枚平公]"
+    r"|[一二两三四五六七八九十百]+(?:年|天|周|小时|分钟)"  # a length of time: 二十年, 三天
+)
 LIST_QUESTION = re.compile(
     r"哪些|哪几|几个方面|几方面|什么方面|包括什么|有什么举措|有什么措施|which .*s\b", re.IGNORECASE
 )
@@ -94,12 +99,16 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     ),
     (
         re.compile(r"谁|哪家|哪个(?:单位|部门|公司|企业)|\bwho\b", re.IGNORECASE),
-        re.compile(r"公司|局|中心|委员会|部|院|学校|企业|政府|[说讲表示]"),
+        # an organisation, a speaker, or a person named by title or role (女士, 作者, 由…主演)
+        re.compile(r"公司|局|中心|委员会|部|院|学校|企业|政府|[说讲表示]|女士|先生|作者|[由为][^，。、]{2,4}[所主执创担出]"),
     ),
     (
         re.compile(r"哪里|哪儿|什么地方|哪个(?:站|地方|地区|省|市|县|镇|村)|在哪|\bwhere\b", re.IGNORECASE),
         # a named place, not 全省/本市 or 省政府
-        re.compile(r"(?<![全本该各我])(?:站|省|市|县|镇|村|区|园)(?!政府|委|长|民|场|级)|国家|地区"),
+        re.compile(
+            r"(?<![全本该各我])(?:站|省|市|县|镇|村|区|园|州|岛|港|湾)(?!政府|委|长|民|场|级)"
+            r"|[^\W\d_]{2}国(?![家际内外])|位于|坐落|生于|出生于|[来源]自|发源"
+        ),
     ),
 )
 
@@ -238,10 +247,16 @@ def _score_sentences(
 ) -> list[_Scored]:
     """Score every sentence of the top passages; `cosines` (sentence -> cosine to the question) adds meaning."""
     scored = []
-    novel = _novel_words(words, passages) if NOVEL_WEIGHT else {}
+    focus = _focus(question)
+    topics = [_topic(passage) for passage in passages[:ANSWER_PASSAGES]]
     for rank, sentence, previous in _sentences_in_context(passages):
-        # "该项目总投资3.36亿元" names its subject in the sentence before it.
-        own = coverage(words, sentence, sparse)
+        # An encyclopaedia-like passage names its subject once ("大果西番莲是……") and then writes
+        # "其叶柄有四到六个腺体": every sentence is read with its passage's topic, so that the words
+        # beyond the subject (叶柄) pick the sentence. "该项目总投资3.36亿元" names its subject in the
+        # sentence before it.
+        own = (1 - TOPIC_SHARE) * coverage(words, sentence, sparse) + TOPIC_SHARE * coverage(
+            words, f"{topics[rank]}\n{sentence}", sparse
+        )
         in_context = coverage(words, f"{previous or passages[rank].title}\n{sentence}", sparse)
         score = (
             (1 - CONTEXT_WEIGHT) * own
@@ -249,24 +264,21 @@ def _score_sentences(
             + TYPE_WEIGHT * answer_type_match(question, sentence)
             + RANK_WEIGHT / (1 + rank)
             + SEMANTIC_WEIGHT * (cosines or {}).get(sentence, 0.0)
-            + (NOVEL_WEIGHT * coverage(novel[rank], sentence, sparse) if novel.get(rank) else 0.0)
+            + (FOCUS_WEIGHT * coverage(focus, sentence, sparse) if focus else 0.0)
         )
         scored.append(_Scored(score, sentence, rank, previous))
     return sorted(scored, key=lambda item: item.score, reverse=True)
 
 
-def _novel_words(words: list[str], passages: list[Passage]) -> dict[int, list[str]]:
-    """Per top passage, the question words its topic (title and first sentence) does not hold.
+def _topic(passage: Passage) -> str:
+    """What a passage is about: its title and its first sentence."""
+    return f"{passage.title}\n{next(iter(split_sentences(passage.text)), '')}"
 
-    A passage about 大果西番莲 names it in its first sentence and then writes "其叶柄有四到六个腺体";
-    for "大果西番莲的叶柄有什么特点" the words that pick the sentence are those beyond the topic (叶柄).
-    """
-    novel = {}
-    for rank, passage in enumerate(passages[:ANSWER_PASSAGES]):
-        first = next(iter(split_sentences(passage.text)), "")
-        present, compact = _words_of(f"{passage.title}\n{first}")
-        novel[rank] = [word for word in words if word not in present and word not in compact]
-    return novel
+
+@lru_cache(maxsize=1024)
+def _focus(question: str) -> list[str]:
+    """The question's words next to what it asks (以什么为食 -> 以, 为食; 现任校长是谁 -> 现任, 校长)."""
+    return [word for word in focus_words(question) if word not in QUESTION_WORDS]
 
 
 def _choose(scored: list[_Scored], question: str) -> list[_Scored]:

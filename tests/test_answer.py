@@ -123,20 +123,54 @@ def test_answer_slot_missing(question, sentence, missing):
     assert answer_slot_missing(question, sentence) == missing
 
 
-def test_the_words_beyond_a_passage_topic_are_those_its_title_and_first_sentence_lack():
-    from qa.answer import _novel_words
-    from qa.passage import Passage
+def _plant_passage(text: str) -> Passage:
+    return Passage(text=text, source="plant.txt", title="植物", section="", score=1.0, citation="plant.txt", passage_id=0)
 
-    passage = Passage(
-        text="大果西番莲是西番莲属的植物中果实最大的一种。其叶柄有四到六个腺体。",
-        source="plant.txt",
-        title="植物",
-        section="",
-        score=1.0,
-        citation="plant.txt",
-        passage_id=0,
-    )
-    assert _novel_words(["西番莲", "叶柄", "特点"], [passage]) == {0: ["叶柄", "特点"]}
+
+class _Idf:
+    """A sparse index whose words weigh 1, or what `weights` says."""
+
+    def __init__(self, weights: dict[str, float] | None = None):
+        self.weights = weights or {}
+
+    def idf(self, word: str) -> float:
+        return self.weights.get(word, 1.0)
+
+
+def test_a_sentence_is_read_with_its_passage_topic_so_the_words_beyond_the_subject_choose_it():
+    from qa.answer import _score_sentences
+
+    plant = _plant_passage("大果西番莲是西番莲属的植物中果实最大的一种。其叶柄有四到六个腺体。")
+    words = ["大果西番莲", "叶柄", "特点"]
+    scored = _score_sentences("大果西番莲的叶柄有什么特点？", words, [plant], _Idf({"大果西番莲": 3.0}))
+    assert scored[0].sentence == "其叶柄有四到六个腺体。"  # it lacks the rare subject, its passage names it
+
+
+def test_the_words_next_to_what_a_question_asks_choose_between_sentences_of_one_topic():
+    from qa.answer import _focus, _score_sentences
+
+    question = "岩礁里的蓝线裸顶鲷平时以什么为食？"
+    assert _focus(question) == ["以", "平时", "为食"]
+    fish = _plant_passage("蓝线裸顶鲷是一种鱼。成鱼以小鱼为食。蓝线裸顶鲷平时生活在岩礁。")
+    scored = _score_sentences(question, ["岩礁", "蓝线裸顶鲷", "平时", "以", "为食"], [fish], _Idf())
+    assert scored[0].sentence == "成鱼以小鱼为食。"  # the last sentence holds as many words, not those by 什么
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "match"),
+    [
+        ("有几条跑道？", "机场有三条跑道。", 1.0),  # a Chinese numeral with its measure word
+        ("有效期是多长时间？", "条约有效期二十年。", 1.0),  # a length of time
+        ("出生地在哪？", "1944年生于加利福尼亚州的旧金山。", 1.0),
+        ("发源于哪里？", "它来自美国。", 1.0),  # a country
+        ("总部在哪里？", "国家队举行了比赛。", 0.0),  # 国家 is not a place
+        ("现任校长是谁？", "现任校长为阮爱馨女士。", 1.0),  # a person named by title
+        ("作者是谁？", "此书由潘佩珠所著。", 1.0),
+        ("作者是谁？", "这本书很有名。", 0.0),
+    ],
+)
+def test_answer_types_of_encyclopaedia_sentences(question, sentence, match):
+    assert answer_type_match(question, sentence) == match
 
 
 def passage(passage_id: int, section: str, text: str, title: str = "防汛", source: str = "a.txt") -> Passage:
