@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -32,17 +34,28 @@ def wait_for(condition, timeout: float = 60.0) -> bool:
     return False
 
 
-def test_watch_builds_then_follows_additions_and_deletions(documents_dir: Path, tmp_path: Path, encoder):
-    index_dir = tmp_path / "index"
+@contextmanager
+def watching(documents_dir: Path, index_dir: Path, settle: float, encoder) -> Iterator[list[BuildReport]]:
+    """Run `watch` in a thread for the body of the block; yields its build reports as they come."""
     reports: list[BuildReport] = []
     stop = threading.Event()
     thread = threading.Thread(
         target=watch,
         args=(documents_dir, index_dir),
-        kwargs={"settle": 0.3, "stop": stop, "on_build": reports.append, "encoder": encoder},
+        kwargs={"settle": settle, "stop": stop, "on_build": reports.append, "encoder": encoder},
     )
     thread.start()
     try:
+        yield reports
+    finally:
+        stop.set()
+        thread.join(timeout=60)
+    assert not thread.is_alive()
+
+
+def test_watch_builds_then_follows_additions_and_deletions(documents_dir: Path, tmp_path: Path, encoder):
+    index_dir = tmp_path / "index"
+    with watching(documents_dir, index_dir, 0.3, encoder) as reports:
         assert wait_for(lambda: len(reports) == 1)
         assert reports[0].added == 2
         (documents_dir / "new.txt").write_text("新增文档：暗流镇排查农村自建房5511栋。", encoding="utf-8")
@@ -53,10 +66,6 @@ def test_watch_builds_then_follows_additions_and_deletions(documents_dir: Path, 
         assert wait_for(lambda: len(reports) == 3)
         assert (reports[2].removed, reports[2].unchanged) == (1, 2)
         assert "page.txt" not in read_manifest(index_dir).documents
-    finally:
-        stop.set()
-        thread.join(timeout=10)
-    assert not thread.is_alive()
 
 
 def test_cli_build_watch_and_watch_follow_the_folder(monkeypatch, tmp_path: Path, capsys):
@@ -155,15 +164,7 @@ def test_watch_builds_only_once_the_folder_settled(documents_dir: Path, tmp_path
     monkeypatch.setattr("qa.watch.time", SimpleNamespace(monotonic=clock.monotonic))
     trackers: list[WatchedChanges] = []
     monkeypatch.setattr("qa.watch._Changes", lambda: trackers.append(WatchedChanges()) or trackers[-1])
-    reports: list[BuildReport] = []
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=watch,
-        args=(documents_dir, tmp_path / "index"),
-        kwargs={"settle": 2.0, "stop": stop, "on_build": reports.append, "encoder": encoder},
-    )
-    thread.start()
-    try:
+    with watching(documents_dir, tmp_path / "index", 2.0, encoder) as reports:
         assert wait_for(lambda: len(reports) == 1)  # the first build, at once
         changes = trackers[0]
         (documents_dir / "new.txt").write_text("新增文档：暗流镇排查农村自建房5511栋。", encoding="utf-8")
@@ -174,23 +175,11 @@ def test_watch_builds_only_once_the_folder_settled(documents_dir: Path, tmp_path
         clock.now += 2.0
         assert wait_for(lambda: len(reports) == 2)
         assert reports[1].added == 1
-    finally:
-        stop.set()
-        thread.join(timeout=60)
-    assert not thread.is_alive()
 
 
 def test_changes_made_during_a_build_lead_to_another_build(documents_dir: Path, tmp_path: Path):
     encoder = PausingEncoder()
-    reports: list[BuildReport] = []
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=watch,
-        args=(documents_dir, tmp_path / "index"),
-        kwargs={"settle": 0.2, "stop": stop, "on_build": reports.append, "encoder": encoder},
-    )
-    thread.start()
-    try:
+    with watching(documents_dir, tmp_path / "index", 0.2, encoder) as reports:
         assert wait_for(lambda: len(reports) == 1)
         encoder.armed = True
         (documents_dir / "new.txt").write_text("新增文档：暗流镇排查农村自建房5511栋。", encoding="utf-8")
@@ -201,7 +190,3 @@ def test_changes_made_during_a_build_lead_to_another_build(documents_dir: Path, 
         assert (reports[1].added, reports[1].changed_during_build) == (1, ("late.txt",))
         assert (reports[2].added, reports[2].unchanged) == (1, 3)
         assert "late.txt" in read_manifest(tmp_path / "index").documents
-    finally:
-        stop.set()
-        thread.join(timeout=60)
-    assert not thread.is_alive()
