@@ -41,13 +41,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from qa.answer import extract_answer
 from qa.answer_evaluation import load_answer_items
-from qa.answerability import FEATURES, MODEL_FILE, AnswerabilityModel
+from qa.answerability import ALWAYS_ANSWER, FEATURES, MODEL_FILE, AnswerabilityModel
 from qa.distractors import cache_root
 from qa.embedding import configured_model
 from qa.evaluation import compact, evaluation_index, is_hit
 from qa.retriever import Retriever
 
-ALWAYS = AnswerabilityModel({}, 0.0, 0.0)  # probability 0.5 >= 0: every question is answered
 PENALTY = 1.0  # L2 on standardised weights
 
 
@@ -64,7 +63,7 @@ class Example:
 def ask(retriever: Retriever, question: str):
     searched = retriever.normalize(question).text
     retrieval = retriever.search(searched, k=5)
-    return extract_answer(question, searched, retrieval, retriever.sparse, embed=retriever.embed, model=ALWAYS)
+    return extract_answer(question, searched, retrieval, retriever.sparse, embed=retriever.embed, model=ALWAYS_ANSWER)
 
 
 def own_examples(retriever: Retriever, path: Path) -> list[Example]:

@@ -34,14 +34,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from qa import benchmarks
 from qa.answer import ANSWER_PASSAGES, extract_answer
 from qa.answer_evaluation import load_answer_items
-from qa.answerability import AnswerabilityModel
+from qa.answerability import ALWAYS_ANSWER
 from qa.distractors import cache_root
 from qa.embedding import configured_model
 from qa.evaluation import evaluation_index, is_hit
 from qa.question import prepare_question
 from qa.sentences import compact, split_sentences
-
-ALWAYS = AnswerabilityModel({}, 0.0, 0.0)  # probability 0.5 >= 0: every question is answered
 
 
 def classify(text: str, forced: str, found: bool, answers: tuple[str, ...], passages) -> str:
@@ -106,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     for item in questions:
         searched, retrieval = retrievals[item.id]
         decided = extract_answer(item.question, searched, retrieval, sparse, embed=embed)
-        forced = extract_answer(item.question, searched, retrieval, sparse, embed=embed, model=ALWAYS)
+        forced = extract_answer(item.question, searched, retrieval, sparse, embed=embed, model=ALWAYS_ANSWER)
         forced_hits += is_hit(forced.text, item.answers)
         kind = classify(decided.text, forced.text, decided.found, item.answers, retrieval.passages)
         classes[kind] += 1

@@ -121,6 +121,9 @@ class AnswerabilityModel:
         return cls({k: float(v) for k, v in data["weights"].items()}, float(data["bias"]), float(data["threshold"]))
 
 
+ALWAYS_ANSWER = AnswerabilityModel({}, 0.0, 0.0)  # probability 0.5 >= 0: every question is answered (measuring)
+
+
 @lru_cache(maxsize=1)
 def default_model() -> AnswerabilityModel:
     return AnswerabilityModel.from_json(json.loads(MODEL_FILE.read_text(encoding="utf-8")))

@@ -40,6 +40,7 @@ from pathlib import Path
 
 from qa.cache import cache_root
 from qa.normalize import (
+    HAN,
     PLACE_SUFFIXES,
     CorpusTerms,
     NormalizedQuestion,
@@ -50,7 +51,6 @@ from qa.normalize import (
 
 log = logging.getLogger(__name__)
 
-HAN = re.compile(r"[\u4e00-\u9fff]")
 LATIN = re.compile(r"[A-Za-z]")
 TOKEN = re.compile(r"[A-Za-z0-9]+(?:[-.][A-Za-z0-9]+)*%?")
 CEDICT_LINE = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")

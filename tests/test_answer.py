@@ -18,14 +18,12 @@ from qa.answer import (
     extract_answer,
     with_section_headings,
 )
-from qa.answerability import AnswerabilityModel
+from qa.answerability import ALWAYS_ANSWER
 from qa.errors import EmptyQuestionError
 from qa.index import build_index
 from qa.passage import Passage, StoredPassage
 from qa.retriever import Retriever
 from qa.sentences import split_sentences
-
-ALWAYS = AnswerabilityModel({}, 0.0, 0.0)  # answers every question
 
 
 @pytest.fixture
@@ -51,7 +49,7 @@ def test_answer_is_a_verbatim_sentence_with_its_marker(retriever: Retriever):
 def test_a_sentence_that_names_its_subject_in_the_sentence_before_still_answers(retriever: Retriever):
     # lexical scoring alone (no sentence vectors): the fake encoder's bigram cosines would favour the first sentence
     question = "清镇铝新材料产业园配套设施建设项目总投资多少？"
-    result = extract_answer(question, question, retriever.search(question), retriever.sparse, model=ALWAYS)
+    result = extract_answer(question, question, retriever.search(question), retriever.sparse, model=ALWAYS_ANSWER)
     assert result.text.startswith("该项目总投资3.36亿元")
 
 
@@ -196,7 +194,7 @@ def test_an_aspect_answer_lists_the_section_headings_of_its_article_each_cited()
 
 
 def test_nothing_retrieved_is_not_found_with_no_passages(retriever: Retriever):
-    assert extract_answer("问题", "查询", [], retriever.sparse, model=ALWAYS) == Answer(
+    assert extract_answer("问题", "查询", [], retriever.sparse, model=ALWAYS_ANSWER) == Answer(
         NOT_FOUND, [], False, "查询", "问题"
     )
 
@@ -239,7 +237,7 @@ def test_close_runners_up_join_the_best_sentence(question: str, count: int):
 
 def test_an_aspect_question_gets_the_section_headings_of_the_answer_article(tmp_path: Path, encoder, monkeypatch):
     # the headings are under test, not the decision
-    monkeypatch.setattr(sys.modules["qa.answer"], "default_model", lambda: ALWAYS)
+    monkeypatch.setattr(sys.modules["qa.answer"], "default_model", lambda: ALWAYS_ANSWER)
     folder = tmp_path / "docs"
     folder.mkdir()
     (folder / "flood.md").write_text(
@@ -259,7 +257,7 @@ def test_an_aspect_question_gets_the_section_headings_of_the_answer_article(tmp_
 
 def test_a_unit_asked_and_not_held_is_a_signal_of_its_own(retriever: Retriever):
     def signals(question: str):
-        return extract_answer(question, question, retriever.search(question), retriever.sparse, model=ALWAYS).signals
+        return extract_answer(question, question, retriever.search(question), retriever.sparse, model=ALWAYS_ANSWER).signals
 
     price = signals("凹河村的樱桃每斤卖多少钱？")  # 多少钱 asks for 元; the passage counts 亩
     assert (price.unit_match, price.unit_missing) == (0.0, 1.0)
