@@ -134,7 +134,7 @@ SIGNS = {
     "lexical": 1, "semantic": 1, "passage_cosine": 1, "type_match": 1, "unit_match": 1, "agreement": 1,
     "missing_rare": -1, "missing_noun": -1, "conflict": -1, "foreign": -1, "focus_missing": -1,
     "answer_cosine": 1, "sentence_lexical": 1, "number_missing": -1, "slot_missing": -1,
-    "unit_missing": -1,
+    "unit_missing": -1, "clause_focus_missing": -1, "person_missing": -1,
 }  # fmt: skip
 
 

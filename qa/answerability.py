@@ -35,7 +35,15 @@ best evidence and weighs them with a logistic regression fitted offline
   search-box query ending in 时间/日期 ("C919商业首飞时间") asks for a date;
 - unit_missing: the question asks for a unit (多少钱, 比例, 多少名, 多少户) and the sentence holds no
   number in it (unit_match 0). unit_match weighs "held" against "not asked" and "not asked"
-  against "missing" alike; this signal lets a missing unit weigh on its own.
+  against "missing" alike; this signal lets a missing unit weigh on its own;
+- clause_focus_missing: the question asks for a date, a quantity or a place, and the clause of the
+  answer sentence that holds one (between commas) lacks the question's focus words (IDF share; the
+  best such clause counts): "产能约42.39万吨，产值约12.48亿元" holds 营业收入 nowhere near a value. A
+  paraphrase writes the value next to the words that ask for it; a near miss gives the value of a
+  neighbouring measure of the same sentence;
+- person_missing: the question asks who (谁, 哪位, who, or a search-box query ending in a role:
+  …的导演, …冠军) and the answer sentence names no person or organisation the question does not
+  already name: news on the film that never names its director does not answer "导演是谁".
 """
 
 from __future__ import annotations
@@ -92,6 +100,8 @@ class Signals:
     number_missing: float = 0.0
     slot_missing: float = 0.0
     unit_missing: float = 0.0
+    clause_focus_missing: float = 0.0
+    person_missing: float = 0.0
 
     def vector(self) -> list[float]:
         return [float(v) for v in asdict(self).values()]
@@ -216,6 +226,37 @@ def name_conflict(question: str, evidence: str, passages_text: str) -> bool:
         if suffix is not None and any(other.endswith(suffix) for other in held):
             return True
     return False
+
+
+# A question asking for a person: by its question word, or a search-box query ending in a role.
+ASKS_PERSON = re.compile(
+    r"谁|哪位|\bwho\b|(?:导演|主演|编剧|作者|作曲|歌手|冠军|亚军|得主|获得者|创始人|创办人|发明人|总理|总统|"
+    r"首相|市长|省长|县长|主席|首席执行官|CEO|董事长|总经理|校长|局长|书记|主教练|主持人|代言人)[?？。\s]*$",
+    re.IGNORECASE,
+)
+_ORGANISATION = re.compile(r"(?:公司|集团|局|委员会|政府|大学|学院|学校|协会|中心|银行|医院|部|厂|社|团|队|院|所)$")
+_PERSON_FLAGS = frozenset({"nr", "nrfg", "nrt", "nt", "nz"})  # jieba: person names, organisations, other proper nouns
+
+
+def person_missing(question: str, sentence: str) -> float:
+    """1.0 when the question asks who and the sentence names nobody the question does not already name.
+
+    A name is a person or other proper noun by jieba's part of speech (two characters or more), a
+    noun ending like an organisation (公司, 局, 大学), or a transliterated name written with "·".
+    """
+    if not ASKS_PERSON.search(question):
+        return 0.0
+    if "·" in sentence:
+        return 0.0
+    import jieba.posseg
+
+    segmenter()  # the shared segmenter, with the question words taught
+    for pair in jieba.posseg.cut(sentence):
+        if len(pair.word) < 2 or pair.word in question:
+            continue
+        if pair.flag in _PERSON_FLAGS or (pair.flag.startswith("n") and _ORGANISATION.search(pair.word)):
+            return 0.0
+    return 1.0
 
 
 ASKING = re.compile(r"^(?:多少|几(?!乎)|什么|哪|谁|怎么|怎样|如何|为什么|为何|何|是否|是不是|有没有|多大|多长|多久|多高|多远)")

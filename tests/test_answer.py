@@ -113,12 +113,58 @@ def test_a_traditional_sentence_holds_the_quantity_a_question_asks_for():
         ("马英九祭祖时间", "马英九将于3月27日至4月7日赴大陆祭祖。", 0.0),
         ("2022年考研开始日期？", "考研初试于12月25日开始。", 0.0),
         ("节约时间的办法有哪些", "任何句子。", 0.0),  # 时间 not at the end: a list is asked, not a date
+        ("有多少个国家参加？", "Apr 26, 2023 ... 具体来说，亚运会的报名时间是哪些时候。", 1.0),  # an English date is no quantity
+        ("峰会什么时候开幕？", "Nov 10, 2022 ... 峰会在浙江乌镇开幕。", 0.0),  # but it is a date
     ],
 )
 def test_answer_slot_missing(question, sentence, missing):
     from qa.answer import answer_slot_missing
 
     assert answer_slot_missing(question, sentence) == missing
+
+
+HUAJIN = "今年一季度，贵州华锦产能约42.39万吨，产值约12.48亿元。"
+AOHE = "目前，凹河村共种植樱桃600亩，枇杷456亩。"
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "missing"),
+    [
+        ("营业收入是多少？", HUAJIN, 1.0),  # each figure's clause names another measure than the one asked for
+        ("产值是多少？", HUAJIN, 0.0),  # the clause that holds the figure names the asked measure
+        ("为什么能提前完成？", "由于订单充足，工厂提前完成任务。", 0.0),  # no date, quantity or place is asked
+        ("种了多少亩葡萄？", "6月21日举行了活动。", 0.0),  # no quantity at all: slot_missing says it
+    ],
+)
+def test_clause_focus_missing(question, sentence, missing):
+    from qa.answer import clause_focus_missing
+
+    assert clause_focus_missing(question, sentence, _Idf()) == missing
+
+
+def test_clause_focus_missing_reads_the_clause_nearest_to_the_question():
+    from qa.answer import clause_focus_missing
+
+    cherries = clause_focus_missing("凹河村种了多少亩樱桃？", AOHE, _Idf())
+    grapes = clause_focus_missing("凹河村种了多少亩葡萄？", AOHE, _Idf())
+    assert cherries == 0.0 < grapes
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "missing"),
+    [
+        ("电影《四海》的导演是谁", "所以这部《四海》可以看成是《后会无期》的一个前传，在导演心中，这是一个前传。", 1.0),
+        ("电影《四海》的导演是谁", "电影《四海》的导演是韩寒，他还导演过《后会无期》。", 0.0),
+        ("国青队主教练", "作为主教练，确实只能选择这些球员，我们心里是有数的。", 1.0),  # a search-box query ending in a role
+        ("国青队主教练", "U19国青队主教练安东尼奥表示，中国足球不需要高调。", 0.0),
+        ("乍都节公园是由谁捐献土地建造的？", "1975年由泰国国家铁路局捐献土地建筑成公园。", 0.0),  # an organisation
+        ("占士·邦的创造者是谁？", "占士·邦是一个由伊恩·法兰明所创作的虚构人物。", 0.0),  # a transliterated name
+        ("清镇市的产值是多少？", "任何句子。", 0.0),  # not a question about a person
+    ],
+)
+def test_person_missing(question, sentence, missing):
+    from qa.answerability import person_missing
+
+    assert person_missing(question, sentence) == missing
 
 
 def _plant_passage(text: str) -> Passage:
