@@ -59,6 +59,7 @@ CONTEXT_WEIGHT = 0.3  # share of a sentence's coverage that may come from the se
 TOPIC_SHARE = 0.7  # share of a sentence's own coverage read together with its passage's topic
 FOCUS_WEIGHT = 0.6  # weight of the coverage of the question's words next to what it asks (以什么为食, 校长是谁)
 NOT_FOUND = "文档中没有找到这个问题的答案。以下是最接近的段落，仅供参考。"
+ASKS = re.compile(r"[?？][”’」』）)\s]*$")  # a sentence that ends as a question
 CITATION_MARKER = re.compile(r"\[(\d+)\]")  # [n] cites passages[n-1]
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -318,6 +319,8 @@ def _focus(question: str) -> list[str]:
 
 def _choose(scored: list[_Scored], question: str) -> list[_Scored]:
     """The best sentence, plus close runners-up (lists may take up to three)."""
+    # A question does not answer a question ("沉香如屑的主演有谁？" copied from a forum title).
+    scored = [item for item in scored if not ASKS.search(item.sentence)] or scored
     if not scored:
         return []
     limit = 3 if LIST_QUESTION.search(question) else MAX_SENTENCES

@@ -72,6 +72,16 @@ def test_empty_question_is_refused(retriever: Retriever):
         answer("  ", retriever=retriever)
 
 
+def test_a_question_in_a_passage_is_not_chosen_as_the_answer():
+    from qa.answer import _choose, _score_sentences
+
+    forum = _plant_passage("沉香如屑的主演有谁？《沉香如屑》由杨紫、成毅领衔主演。")
+    question = "沉香如屑的主演有谁？"
+    scored = _score_sentences(question, ["沉香如屑", "主演"], [forum], _Idf())
+    assert scored[0].sentence == "沉香如屑的主演有谁？"  # it repeats every word of the question
+    assert [item.sentence for item in _choose(scored, question)] == ["《沉香如屑》由杨紫、成毅领衔主演。"]
+
+
 @pytest.mark.parametrize(
     ("question", "sentence", "match"),
     [
