@@ -34,6 +34,7 @@ from qa.answerability import (
     focus_words,
     missing_nouns,
     name_conflict,
+    names_a_period,
     number_conflict,
     number_missing,
     person_missing,
@@ -259,7 +260,10 @@ def clause_focus_missing(question: str, sentence: str, sparse: SparseIndex) -> f
     if holds is None:
         return 0.0
     clauses = [clause for clause in CLAUSE_END.split(_simplified(sentence)) if holds.search(clause)]
-    return min((_focus_missing(question, clause, sparse) for clause in clauses), default=0.0)
+    # A period (一季度, 2023年) often opens the sentence and holds for every clause after it
+    # ("今年一季度，……公司产值达2300万元"); conflict and number_missing judge periods.
+    focus = [word for word in focus_words(question) if not names_a_period(word)]
+    return min((_focus_missing(question, clause, sparse, focus) for clause in clauses), default=0.0)
 
 
 def answer_type_match(question: str, sentence: str) -> float:
@@ -407,9 +411,9 @@ def answer_signals(
     )
 
 
-def _focus_missing(query: str, evidence_text: str, sparse: SparseIndex) -> float:
+def _focus_missing(query: str, evidence_text: str, sparse: SparseIndex, focus: list[str] | None = None) -> float:
     """IDF share of the question's focus words (qa.answerability.focus_words) that the evidence lacks."""
-    focus = focus_words(query)
+    focus = focus_words(query) if focus is None else focus
     total = sum(sparse.idf(word) for word in focus)
     if not total:
         return 0.0

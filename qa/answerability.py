@@ -148,6 +148,11 @@ def _discriminating(mention: NumberMention) -> bool:
     return mention.unit in DISCRIMINATING_UNITS and (mention.unit != "年" or mention.value >= 1000)
 
 
+def names_a_period(word: str) -> bool:
+    """The word names a period or a numbered thing (一季度, 2023年, 3号线)."""
+    return any(_discriminating(mention) for mention in find_numbers(word))
+
+
 def _ordinals(text: str) -> set[str]:
     return {m.group(1) for m in ORDINAL.finditer(text)}
 

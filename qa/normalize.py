@@ -69,7 +69,11 @@ class CorpusTerms:
     def __init__(self, texts: list[str], vocabulary: list[str], frequency: dict[str, int] | None = None) -> None:
         self._text = "\n".join(texts)
         words = {w for w in vocabulary if 2 <= len(w) <= max(WINDOWS) and HAN.fullmatch(w)}
-        self._vocabulary = sorted(words | {m.group(1) for m in PLACE.finditer(self._text)})
+        # A place name starts a word: 动农村 in "带动农村" (带动 is a word) is none.
+        places = {
+            m.group(1) for m in PLACE.finditer(self._text) if self._text[max(m.start() - 1, 0) : m.start() + 1] not in words
+        }
+        self._vocabulary = sorted(words | places)
         self._frequency = frequency or {}
         self._by_sound: dict[tuple[str, ...], list[str]] | None = None
 

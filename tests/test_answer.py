@@ -142,6 +142,7 @@ AOHE = "目前，凹河村共种植樱桃600亩，枇杷456亩。"
     [
         ("营业收入是多少？", HUAJIN, 1.0),  # each figure's clause names another measure than the one asked for
         ("产值是多少？", HUAJIN, 0.0),  # the clause that holds the figure names the asked measure
+        ("一季度产值是多少？", HUAJIN, 0.0),  # the period opening the sentence holds for every clause
         ("为什么能提前完成？", "由于订单充足，工厂提前完成任务。", 0.0),  # no date, quantity or place is asked
         ("种了多少亩葡萄？", "6月21日举行了活动。", 0.0),  # no quantity at all: slot_missing says it
     ],

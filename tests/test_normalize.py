@@ -62,6 +62,12 @@ def test_a_place_name_the_segmenter_splits_is_still_a_corpus_term():
     assert normalize_question("安流镇有多少栋", CorpusTerms(["暗流镇排查了5511栋"], [])).text == "暗流镇有多少栋"
 
 
+def test_a_place_name_starts_a_word_of_the_text():
+    # 动农村 ends in 村 in "带动农村", but 带动 is a word: it is no place a typo could mean
+    terms = CorpusTerms(["要带动农村发展。", "暗流镇排查农村自建房5511栋。"], ["带动", "农村", "排查"])
+    assert normalize_question("暗流镇排查了多少栋农村自建房", terms).changes == []
+
+
 def test_which_year_is_not_the_number_one():
     assert normalize_question("哪一年建厂", CorpusTerms(["1年"], [])).text == "哪一年建厂"
 
