@@ -92,7 +92,8 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
             r"什么时候|何时|哪一?天|哪一?年|几月|几号|哪个月|日期|截止|持续到|\bwhen\b|what (?:year|day|date)|until",
             re.IGNORECASE,
         ),
-        re.compile(r"\d+[年月日号]|月底|月初|年底|年初|[一二三四五六七八九十]+月"),
+        # a date, or an age that dates a life's event (自十八岁开始)
+        re.compile(r"\d+[年月日号]|月底|月初|年底|年初|[一二三四五六七八九十]+月|[\d一二三四五六七八九十]+岁"),
     ),
     (
         re.compile(
@@ -110,7 +111,8 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
         # a named place, not 全省/本市 or 省政府
         re.compile(
             r"(?<![全本该各我])(?:站|省|市|县|镇|村|区|园|州|岛|港|湾)(?!政府|委|长|民|场|级)"
-            r"|[^\W\d_]{2}国(?![家际内外])|位于|坐落|生于|出生于|[来源]自|发源"
+            r"|[^\W\d_]{2}国(?![家际内外])|[东西南北][亚欧非美]|洲"
+            r"|位于|坐落|生于|出生于|[来源]自|发源|效力于|就读于|毕业于|任职于|就职于"
         ),
     ),
 )

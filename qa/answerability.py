@@ -194,7 +194,12 @@ def number_missing(question: str, evidence: str) -> float:
 
 def unit_match(question: str, sentence: str) -> float:
     """1.0 when the sentence holds a number in the unit the question asks for (多少名 -> 人/名), 0.0 when
-    it does not, 0.5 when the question asks for no unit."""
+    it does not, 0.5 when the question asks for no unit.
+
+    The unit is read in the last clause that asks: "我们几个人有个团队，……征集到什么时候截止？" asks
+    for a date, not a head count.
+    """
+    question = _asking_clause(question)
     for asks, holds in ASKED_UNITS:
         if asks.search(question):
             return 1.0 if holds.search(sentence) else 0.0
@@ -202,6 +207,12 @@ def unit_match(question: str, sentence: str) -> float:
     if counted:
         return 1.0 if re.search(_NUMBER + counted.group(1), sentence) else 0.0
     return 0.5
+
+
+def _asking_clause(question: str) -> str:
+    """The last clause of the question that holds an asking word (多少, 几, 什么…); the question without one."""
+    clauses = [clause for clause in _CLAUSE_BREAK.split(question) if clause]
+    return next((clause for clause in reversed(clauses) if _ASKS_ANYWHERE.search(clause)), question)
 
 
 def _names(text: str) -> set[str]:
@@ -265,6 +276,7 @@ def person_missing(question: str, sentence: str) -> float:
 
 
 ASKING = re.compile(r"^(?:多少|几(?!乎)|什么|哪|谁|怎么|怎样|如何|为什么|为何|何|是否|是不是|有没有|多大|多长|多久|多高|多远)")
+_ASKS_ANYWHERE = re.compile(ASKING.pattern.removeprefix("^"))
 FOCUS_REACH = 2  # content words either side of the asking word
 _CLAUSE_BREAK = re.compile(r"[，,。？?！!；;：:、\s]")
 

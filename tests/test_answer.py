@@ -222,6 +222,10 @@ def test_the_words_next_to_what_a_question_asks_choose_between_sentences_of_one_
         ("现任校长是谁？", "现任校长为阮爱馨女士。", 1.0),  # a person named by title
         ("作者是谁？", "此书由潘佩珠所著。", 1.0),
         ("作者是谁？", "这本书很有名。", 0.0),
+        ("什么时候开始成为冠军？", "自十八岁开始至今，他是香港冠军。", 1.0),  # an age dates a life's event
+        ("栖息在哪儿？", "印度野驴是栖息在南亚的亚洲野驴亚种。", 1.0),  # a region
+        ("现效力于哪儿？", "美国职业篮球运动员，现效力于NBA休士顿火箭。", 1.0),
+        ("在哪里？", "这是并非经营性的自建房。", 0.0),  # 非 alone is no continent
     ],
 )
 def test_answer_types_of_encyclopaedia_sentences(question, sentence, match):

@@ -143,3 +143,11 @@ def test_number_missing_is_the_share_of_the_question_numbers_the_evidence_lacks(
     assert number_missing("3号线的青春专列哪天发车？", "轨道交通3号线青春专列4月29日发车。") == 0.0
     assert number_missing("清镇二季度产值多少？", "一季度，清镇市完成工业投资8.4亿元。") == 1.0  # 二 is not 一
     assert number_missing("清镇的产值是多少？", "任何句子。") == 0.0  # no number asked
+
+
+def test_the_unit_is_read_in_the_clause_that_asks():
+    from qa.answerability import unit_match
+
+    # "几个人" says who asks, the question asks for a date
+    assert unit_match("我们几个人有个团队，征集到什么时候截止？", "项目征集阶段将持续到8月底。") == 0.5
+    assert unit_match("公司有几个人？", "项目征集阶段将持续到8月底。") == 0.0
