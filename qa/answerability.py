@@ -43,7 +43,8 @@ best evidence and weighs them with a logistic regression fitted offline
   neighbouring measure of the same sentence;
 - person_missing: the question asks who (谁, 哪位, who, or a search-box query ending in a role:
   …的导演, …冠军) and the answer sentence names no person or organisation the question does not
-  already name: news on the film that never names its director does not answer "导演是谁".
+  already name (by part of speech, a speaker "黄海说", or the role followed by its holder "社长是…"):
+  news on the film that never names its director does not answer "导演是谁".
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ HAN = re.compile(r"[\u4e00-\u9fff]+")
 SOURCE_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)[-_年]")
 
 
-_NUMBER = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千]+)(?:多|余)?[万亿]?"
+_NUMBER = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千]+)(?:多|余)?[万亿]?(?:多|余)?"
 ASKED_UNITS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
     (re.compile(asks), re.compile(_NUMBER + holds))
     for asks, holds in (
@@ -200,13 +201,24 @@ def unit_match(question: str, sentence: str) -> float:
     for a date, not a head count.
     """
     question = _asking_clause(question)
+    edges = _word_edges(question)
     for asks, holds in ASKED_UNITS:
-        if asks.search(question):
+        if any(m.start() in edges and m.end() in edges for m in asks.finditer(question)):
             return 1.0 if holds.search(sentence) else 0.0
     counted = _COUNTED.search(question)
     if counted:
         return 1.0 if re.search(_NUMBER + counted.group(1), sentence) else 0.0
     return 0.5
+
+
+def _word_edges(text: str) -> set[int]:
+    """Positions where a word of the text starts or ends: a unit is asked by whole words (员工, not
+    the 员工 straddling 演员|工作室)."""
+    edges, position = {0}, 0
+    for word in segmenter().lcut(text):
+        position += len(word)
+        edges.add(position)
+    return edges
 
 
 def _asking_clause(question: str) -> str:
@@ -245,11 +257,14 @@ def name_conflict(question: str, evidence: str, passages_text: str) -> bool:
 
 
 # A question asking for a person: by its question word, or a search-box query ending in a role.
-ASKS_PERSON = re.compile(
-    r"谁|哪位|\bwho\b|(?:导演|主演|编剧|作者|作曲|歌手|冠军|亚军|得主|获得者|创始人|创办人|发明人|总理|总统|"
-    r"首相|市长|省长|县长|主席|首席执行官|CEO|董事长|总经理|校长|局长|书记|主教练|主持人|代言人)[?？。\s]*$",
+ASKS_PERSON = re.compile(r"谁|哪位|\bwho\b", re.IGNORECASE)
+ROLE_QUERY = re.compile(
+    r"(?:导演|主演|编剧|作者|作曲|歌手|冠军|亚军|得主|获得者|创始人|创办人|发明人|总理|总统|首相|市长|省长|"
+    r"县长|主席|首席执行官|CEO|董事长|总经理|校长|局长|书记|主教练|主持人|代言人)[?？。\s]*$",
     re.IGNORECASE,
 )
+# Somebody named by what they said ("副局长黄海说"), whatever the segmenter reads the name as.
+_SPEAKER = re.compile(r"[\u4e00-\u9fff]{2}(?:说|表示|指出|介绍)")
 _ORGANISATION = re.compile(r"(?:公司|集团|局|委员会|政府|大学|学院|学校|协会|中心|银行|医院|部|厂|社|团|队|院|所)$")
 _PERSON_FLAGS = frozenset({"nr", "nrfg", "nrt", "nt", "nz"})  # jieba: person names, organisations, other proper nouns
 
@@ -258,12 +273,20 @@ def person_missing(question: str, sentence: str) -> float:
     """1.0 when the question asks who and the sentence names nobody the question does not already name.
 
     A name is a person or other proper noun by jieba's part of speech (two characters or more), a
-    noun ending like an organisation (公司, 局, 大学), or a transliterated name written with "·".
+    noun ending like an organisation (公司, 局, 大学), a transliterated name written with "·", a
+    speaker ("副局长黄海说": jieba reads 黄海 as a sea) or the asked role followed by its holder
+    ("目前社长是藤岛茱莉景子"). A search-box query ending in a role asks who; a question asking
+    something else about a role ("担任什么节目的主持人") does not.
     """
-    if not ASKS_PERSON.search(question):
+    asks_role = ROLE_QUERY.search(question) and not _ASKS_ANYWHERE.search(question)  # a search-box query
+    if not (ASKS_PERSON.search(question) or asks_role):
         return 0.0
-    if "·" in sentence:
+    if "·" in sentence or _SPEAKER.search(sentence):
         return 0.0
+    for word in focus_words(question):  # the role asked, then its holder: "目前社长是藤岛茱莉景子"
+        named = re.search(re.escape(word) + r"(?:是|为|：|:)\s*([^\s，。,；;！？]{2,})", sentence)
+        if named and named.group(1) not in question:
+            return 0.0
     import jieba.posseg
 
     segmenter()  # the shared segmenter, with the question words taught

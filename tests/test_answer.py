@@ -170,6 +170,9 @@ def test_clause_focus_missing_reads_the_clause_nearest_to_the_question():
         ("乍都节公园是由谁捐献土地建造的？", "1975年由泰国国家铁路局捐献土地建筑成公园。", 0.0),  # an organisation
         ("占士·邦的创造者是谁？", "占士·邦是一个由伊恩·法兰明所创作的虚构人物。", 0.0),  # a transliterated name
         ("清镇市的产值是多少？", "任何句子。", 0.0),  # not a question about a person
+        ("阵内智则目前担任什么节目的主持人？", "任何句子。", 0.0),  # it asks for a programme
+        ("发改局的副局长是谁？", "清镇市发改局副局长黄海说。", 0.0),  # a speaker
+        ("J Storm公司目前的社长是谁？", "目前社长是藤岛茱莉景子。", 0.0),  # the role, then its holder
     ],
 )
 def test_person_missing(question, sentence, missing):
@@ -226,6 +229,7 @@ def test_the_words_next_to_what_a_question_asks_choose_between_sentences_of_one_
         ("栖息在哪儿？", "印度野驴是栖息在南亚的亚洲野驴亚种。", 1.0),  # a region
         ("现效力于哪儿？", "美国职业篮球运动员，现效力于NBA休士顿火箭。", 1.0),
         ("在哪里？", "这是并非经营性的自建房。", 0.0),  # 非 alone is no continent
+        ("世锦赛会在哪举行？", "锦标赛将于9月30日至10月9日在成都举行。", 1.0),
     ],
 )
 def test_answer_types_of_encyclopaedia_sentences(question, sentence, match):

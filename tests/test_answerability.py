@@ -151,3 +151,11 @@ def test_the_unit_is_read_in_the_clause_that_asks():
     # "几个人" says who asks, the question asks for a date
     assert unit_match("我们几个人有个团队，征集到什么时候截止？", "项目征集阶段将持续到8月底。") == 0.5
     assert unit_match("公司有几个人？", "项目征集阶段将持续到8月底。") == 0.0
+
+
+def test_a_unit_is_asked_by_whole_words():
+    from qa.answerability import unit_match
+
+    # 员工 straddles 演员|工作室: no head count is asked
+    assert unit_match("她被邀请与谁一起到演员工作室做研究？", "她和几位演员一起去了。") == 0.5
+    assert unit_match("公司有多少员工？", "公司有员工5.7万余人。") == 1.0  # 万余: about
