@@ -226,7 +226,8 @@ def _simplified(sentence: str) -> str:
 
 # A search-box query names the date it wants by a noun at its end: "C919商业首飞时间", "考研开始日期".
 DATE_QUERY = re.compile(r"(?:时间|日期)[?？。\s]*$")
-CLAUSE_END = re.compile(r"[，,；;。！？!?：:…]|\s+|\.\.\.")
+# Clauses end at commas and sentence marks, not at a colon ("上映时间：2月19日" is one) or a space.
+CLAUSE_END = re.compile(r"[，,；;。！？!?…]|\.\.\.")
 
 
 def _concrete_slot(question: str) -> re.Pattern[str] | None:

@@ -145,6 +145,7 @@ AOHE = "目前，凹河村共种植樱桃600亩，枇杷456亩。"
         ("一季度产值是多少？", HUAJIN, 0.0),  # the period opening the sentence holds for every clause
         ("为什么能提前完成？", "由于订单充足，工厂提前完成任务。", 0.0),  # no date, quantity or place is asked
         ("种了多少亩葡萄？", "6月21日举行了活动。", 0.0),  # no quantity at all: slot_missing says it
+        ("《我们的冬奥》的上映时间？", "Jan 30, 2022 ... 上映时间：2月19日.", 0.0),  # a colon ends no clause
     ],
 )
 def test_clause_focus_missing(question, sentence, missing):

@@ -159,3 +159,4 @@ def test_a_unit_is_asked_by_whole_words():
     # 员工 straddles 演员|工作室: no head count is asked
     assert unit_match("她被邀请与谁一起到演员工作室做研究？", "她和几位演员一起去了。") == 0.5
     assert unit_match("公司有多少员工？", "公司有员工5.7万余人。") == 1.0  # 万余: about
+    assert unit_match("微软花了多少钱收购动视暴雪", "这笔687亿美元的支出") == 1.0  # 美元 is money too
