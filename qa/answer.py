@@ -386,13 +386,14 @@ def answer_signals(
     """
     passages = retrieval.passages
     words = [word for word in content_words(query) if word not in QUESTION_WORDS]
-    top = "\n".join(f"{p.title}\n{p.section}\n{p.text}" for p in passages[:ANSWER_PASSAGES])
+    # Read in simplified characters, as the query is: 員工 in a traditional passage is the 员工 asked for.
+    top = _simplified("\n".join(f"{p.title}\n{p.section}\n{p.text}" for p in passages[:ANSWER_PASSAGES]))
     source = passages[best.passage_rank]
-    context = f"{source.title}\n{best.previous}\n{best.sentence}"
+    context = _simplified(f"{source.title}\n{best.previous}\n{best.sentence}")
     dense_rank, keyword_rank = retrieval.dense_ranks[0], retrieval.keyword_ranks[0]
-    passage_text = f"{source.title}\n{source.section}\n{source.text}"
+    passage_text = _simplified(f"{source.title}\n{source.section}\n{source.text}")
     conflict = number_conflict(query, context, passage_text, source.source)
-    unit = unit_match(query, f"{best.previous}{best.sentence}")
+    unit = unit_match(query, _simplified(f"{best.previous}{best.sentence}"))
     return Signals(
         lexical=evidence(query, passages, sparse),
         semantic=max([retrieval.cosines[0], *(cosines or {}).values()]),

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from qa.numerals import find_numbers, spellings
+from qa.question import to_simplified
 
 HAN = re.compile(r"[\u4e00-\u9fff]+")
 # A character typed four times or more ("啊啊啊啊", "？？？？") says nothing more than once, and a
@@ -68,6 +69,9 @@ class CorpusTerms:
 
     def __init__(self, texts: list[str], vocabulary: list[str], frequency: dict[str, int] | None = None) -> None:
         self._text = "\n".join(texts)
+        # Questions are read in simplified characters: a traditional document's 境內 holds the 境内 typed.
+        simplified = to_simplified(self._text)
+        self._simplified = simplified if simplified != self._text else self._text
         words = {w for w in vocabulary if 2 <= len(w) <= max(WINDOWS) and HAN.fullmatch(w)}
         # A place name starts a word: 动农村 in "带动农村" (带动 is a word) is none.
         places = {
@@ -78,7 +82,7 @@ class CorpusTerms:
         self._by_sound: dict[tuple[str, ...], list[str]] | None = None
 
     def contains(self, text: str) -> bool:
-        return text in self._text
+        return text in self._text or text in self._simplified
 
     def frequency(self, word: str) -> int:
         """How often the keyword index holds the word (0 when unknown)."""

@@ -68,6 +68,12 @@ def test_a_place_name_starts_a_word_of_the_text():
     assert normalize_question("暗流镇排查了多少栋农村自建房", terms).changes == []
 
 
+def test_a_word_of_a_traditional_document_is_no_typo():
+    # 境內 and 一個 are what the simplified question's 境内 and 一个 are; 静内 and 一格 only sound alike
+    terms = CorpusTerms(["樂山市位於中國境內，是一個地級市。"], ["静内", "一格", "境內"])
+    assert normalize_question("乐山市位于中国境内哪一个省？", terms).changes == []
+
+
 def test_which_year_is_not_the_number_one():
     assert normalize_question("哪一年建厂", CorpusTerms(["1年"], [])).text == "哪一年建厂"
 
