@@ -60,7 +60,7 @@ CONTEXT_WEIGHT = 0.3  # share of a sentence's coverage that may come from the se
 TOPIC_SHARE = 0.7  # share of a sentence's own coverage read together with its passage's topic
 FOCUS_WEIGHT = 0.6  # weight of the coverage of the question's words next to what it asks (以什么为食, 校长是谁)
 NOT_FOUND = "文档中没有找到这个问题的答案。以下是最接近的段落，仅供参考。"
-ASKS = re.compile(r"[?？][”’」』）)\s]*$")  # a sentence that ends as a question
+QUESTION_SENTENCE = re.compile(r"[?？][”’」』）)\s]*$")  # a sentence that ends as a question
 CITATION_MARKER = re.compile(r"\[(\d+)\]")  # [n] cites passages[n-1]
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -255,7 +255,7 @@ def clause_focus_missing(question: str, sentence: str, sparse: SparseIndex) -> f
     """IDF share of the question's focus words that the clause holding the asked value lacks.
 
     Clauses are cut at commas and sentence marks; of the clauses that hold a value of the kind asked
-    for (a date, a quantity, a place) the one nearest to the question counts. "华锦铝业的营业收入是多少？"
+    for (a date, a quantity, a place) the one holding most of the focus words counts. "华锦铝业的营业收入是多少？"
     against "今年一季度，贵州华锦产能约42.39万吨，产值约12.48亿元": each figure's clause names
     another measure. 0.0 when the question asks for no such value or the sentence holds none
     (slot_missing says that).
@@ -328,7 +328,7 @@ def _focus(question: str) -> list[str]:
 def _choose(scored: list[_Scored], question: str) -> list[_Scored]:
     """The best sentence, plus close runners-up (lists may take up to three)."""
     # A question does not answer a question ("沉香如屑的主演有谁？" copied from a forum title).
-    scored = [item for item in scored if not ASKS.search(item.sentence)] or scored
+    scored = [item for item in scored if not QUESTION_SENTENCE.search(item.sentence)] or scored
     if not scored:
         return []
     limit = 3 if LIST_QUESTION.search(question) else MAX_SENTENCES
@@ -387,11 +387,11 @@ def answer_signals(
     passages = retrieval.passages
     words = [word for word in content_words(query) if word not in QUESTION_WORDS]
     # Read in simplified characters, as the query is: 員工 in a traditional passage is the 员工 asked for.
-    top = _simplified("\n".join(f"{p.title}\n{p.section}\n{p.text}" for p in passages[:ANSWER_PASSAGES]))
+    top = to_simplified("\n".join(f"{p.title}\n{p.section}\n{p.text}" for p in passages[:ANSWER_PASSAGES]))
     source = passages[best.passage_rank]
-    context = _simplified(f"{source.title}\n{best.previous}\n{best.sentence}")
+    context = to_simplified(f"{source.title}\n{best.previous}\n{best.sentence}")
     dense_rank, keyword_rank = retrieval.dense_ranks[0], retrieval.keyword_ranks[0]
-    passage_text = _simplified(f"{source.title}\n{source.section}\n{source.text}")
+    passage_text = to_simplified(f"{source.title}\n{source.section}\n{source.text}")
     conflict = number_conflict(query, context, passage_text, source.source)
     unit = unit_match(query, _simplified(f"{best.previous}{best.sentence}"))
     return Signals(
