@@ -57,6 +57,8 @@ RANK_WEIGHT = 0.1
 CONTEXT_WEIGHT = 0.3  # share of a sentence's coverage that may come from the sentence before it
 TOPIC_SHARE = 0.7  # share of a sentence's own coverage read together with its passage's topic
 FOCUS_WEIGHT = 0.6  # weight of the coverage of the question's words next to what it asks (以什么为食, 校长是谁)
+DATE_WEIGHT = 0.6  # bonus of a sentence that holds a date the question names ("1998年6月至2000年4月")
+DEFINITION_WEIGHT = 0.3  # bonus of the sentence that defines what "什么是X" asks about ("X是……")
 NOT_FOUND = "文档中没有找到这个问题的答案。以下是最接近的段落，仅供参考。"
 CITATION_MARKER = re.compile(r"\[(\d+)\]")  # [n] cites passages[n-1]
 
@@ -249,6 +251,8 @@ def _score_sentences(
     scored = []
     focus = _focus(question)
     topics = [_topic(passage) for passage in passages[:ANSWER_PASSAGES]]
+    dates = QUESTION_DATE.findall(question)
+    defined = _defined_term(question)
     for rank, sentence, previous in _sentences_in_context(passages):
         # An encyclopaedia-like passage names its subject once ("大果西番莲是……") and then writes
         # "其叶柄有四到六个腺体": every sentence is read with its passage's topic, so that the words
@@ -265,9 +269,43 @@ def _score_sentences(
             + RANK_WEIGHT / (1 + rank)
             + SEMANTIC_WEIGHT * (cosines or {}).get(sentence, 0.0)
             + (FOCUS_WEIGHT * coverage(focus, sentence, sparse) if focus else 0.0)
+            + DATE_WEIGHT * _date_match(dates, sentence)
+            + (DEFINITION_WEIGHT * _defines(defined, sentence) if defined else 0.0)
         )
         scored.append(_Scored(score, sentence, rank, previous))
     return sorted(scored, key=lambda item: item.score, reverse=True)
+
+
+# A date the question names, as a sentence would write it: "1998年6月", "2017年4月", "1991年".
+QUESTION_DATE = re.compile(r"\d{4}年(?:\d{1,2}月)?")
+
+
+def _date_match(dates: list[str], sentence: str) -> float:
+    """1.0 when the sentence holds a year and month the question names, 0.5 for a year alone, else 0.0.
+
+    A year alone often names the setting of a whole article ("2024年一季度") rather than the fact asked.
+    """
+    compact = _words_of(sentence)[1]
+    return max((1.0 if date.endswith("月") else 0.5 for date in dates if date in compact), default=0.0)
+
+
+# "什么是约化群？", "放线菌酮是什么？", "X是什么意思": the term asked to be defined (no "的": "X的Y是什么" asks an attribute).
+DEFINITION_QUESTION = re.compile(
+    r"^(?:请问)?(?:什么是|何为|何谓)(?P<after>[^，,。？?的]{2,20})[？?。\s]*$"
+    r"|^(?:请问)?(?P<before>[^，,。？?的]{2,20}?)(?:是什么意思|是指什么|指的是什么|是什么东西|是什么)[？?。\s]*$"
+)
+
+
+def _defined_term(question: str) -> str:
+    match = DEFINITION_QUESTION.search(question.strip())
+    return (match.group("after") or match.group("before")) if match else ""
+
+
+def _defines(term: str, sentence: str) -> float:
+    """1.0 when the sentence says what the term is: "约化群是……", "放线菌酮（……）为……", "X指……"."""
+    compact = _words_of(_simplified(sentence))[1]
+    pattern = re.escape(_words_of(term)[1]) + r"(?:[（(][^）)]*[）)])?[，,]?(?:是|为|指|即)"
+    return 1.0 if re.search(pattern, compact) else 0.0
 
 
 def _topic(passage: Passage) -> str:
