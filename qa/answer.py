@@ -319,13 +319,27 @@ def _focus(question: str) -> list[str]:
     return [word for word in focus_words(question) if word not in QUESTION_WORDS]
 
 
+# A sentence that opens by pointing back ("此时韩遂逝世，……", "赛后，……", "这次事件……") or is a bare
+# clause ("降居顺成宫。") reads only after the sentence before it.
+POINTS_BACK = re.compile(r"^(?:此时|此后|其后|随后|之后|赛后|事后|战后|会后|这次|此次|这一|同年|次年|翌年|当时|于是|因此|所以|最终)")
+SHORT_SENTENCE = 8  # characters
+
+
+def _needs_previous(item: _Scored) -> bool:
+    text = _words_of(_simplified(item.sentence))[1]
+    return bool(item.previous) and (bool(POINTS_BACK.match(text)) or len(text) <= SHORT_SENTENCE)
+
+
 def _choose(scored: list[_Scored], question: str) -> list[_Scored]:
-    """The best sentence, plus close runners-up (lists may take up to three)."""
+    """The best sentence (after the one before it when it points back), plus close runners-up (lists take three)."""
     if not scored:
         return []
     limit = 3 if LIST_QUESTION.search(question) else MAX_SENTENCES
     best = scored[0]
     chosen = [best]
+    if _needs_previous(best):  # the sentence it points back to goes with it, and takes no runner-up's place
+        chosen.insert(0, _Scored(best.score, best.previous, best.passage_rank))
+        limit += 1
     for candidate in scored[1:]:
         if len(chosen) >= limit:
             break
@@ -342,7 +356,13 @@ def _compose(chosen: list[_Scored], passages: list[Passage]) -> tuple[str, list[
             order.append(item.passage_rank)
     order += [rank for rank in range(len(passages)) if rank not in order]
     number = {rank: position + 1 for position, rank in enumerate(order)}
-    text = "".join(f"{item.sentence}[{number[item.passage_rank]}]" for item in chosen)
+    # Sentences that follow each other in one passage are quoted as one stretch under one marker.
+    parts = []
+    for position, item in enumerate(chosen):
+        after = chosen[position + 1] if position + 1 < len(chosen) else None
+        continued = after is not None and after.passage_rank == item.passage_rank and after.previous == item.sentence
+        parts.append(item.sentence if continued else f"{item.sentence}[{number[item.passage_rank]}]")
+    text = "".join(parts)
     return text, [passages[rank] for rank in order]
 
 
@@ -440,7 +460,7 @@ def extract_answer(
     cosines = sentence_cosines(retrieval, embed, [item.sentence for item in candidates])
     scored = _score_sentences(query, words, retrieval.passages, sparse, cosines) if cosines else lexical
     chosen = _choose(scored, query)
-    signals = answer_signals(query, retrieval, chosen[0], sparse, cosines, question)
+    signals = answer_signals(query, retrieval, scored[0], sparse, cosines, question)
     confidence = (model or default_model()).probability(signals)
     if confidence < (model or default_model()).threshold:
         return Answer(NOT_FOUND, retrieval.passages, False, query, question, confidence=confidence, signals=signals)
