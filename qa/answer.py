@@ -55,7 +55,6 @@ SEMANTIC_WEIGHT = 1.5  # weight of a sentence's cosine to the question (0.6-0.9 
 TYPE_WEIGHT = 0.3
 RANK_WEIGHT = 0.1
 CONTEXT_WEIGHT = 0.3  # share of a sentence's coverage that may come from the sentence before it
-TOPIC_SHARE = 0.7  # share of a sentence's own coverage read together with its passage's topic
 FOCUS_WEIGHT = 0.6  # weight of the coverage of the question's words next to what it asks (以什么为食, 校长是谁)
 DATE_WEIGHT = 0.6  # bonus of a sentence that holds a date the question names ("1998年6月至2000年4月")
 DEFINITION_WEIGHT = 0.3  # bonus of the sentence that defines what "什么是X" asks about ("X是……")
@@ -256,11 +255,10 @@ def _score_sentences(
     for rank, sentence, previous in _sentences_in_context(passages):
         # An encyclopaedia-like passage names its subject once ("大果西番莲是……") and then writes
         # "其叶柄有四到六个腺体": every sentence is read with its passage's topic, so that the words
-        # beyond the subject (叶柄) pick the sentence. "该项目总投资3.36亿元" names its subject in the
+        # beyond the subject (叶柄) pick the sentence: a sentence that repeats the subject gains nothing
+        # from it over one that leaves it to the topic. "该项目总投资3.36亿元" names its subject in the
         # sentence before it.
-        own = (1 - TOPIC_SHARE) * coverage(words, sentence, sparse) + TOPIC_SHARE * coverage(
-            words, f"{topics[rank]}\n{sentence}", sparse
-        )
+        own = coverage(words, f"{topics[rank]}\n{sentence}", sparse)
         in_context = coverage(words, f"{previous or passages[rank].title}\n{sentence}", sparse)
         score = (
             (1 - CONTEXT_WEIGHT) * own

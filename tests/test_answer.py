@@ -144,6 +144,17 @@ def test_a_sentence_is_read_with_its_passage_topic_so_the_words_beyond_the_subje
     assert scored[0].sentence == "其叶柄有四到六个腺体。"  # it lacks the rare subject, its passage names it
 
 
+def test_the_subject_sentence_does_not_win_by_repeating_the_subject_the_topic_gives_every_sentence():
+    from qa.answer import _score_sentences
+
+    plant = _plant_passage("大果西番莲是西番莲属的植物。其叶柄有四到六个腺体。")
+    # the subject sentence is closer by meaning, as the first sentence of an encyclopaedia entry tends to be
+    cosines = {"大果西番莲是西番莲属的植物。": 0.87, "其叶柄有四到六个腺体。": 0.78}
+    words = ["大果西番莲", "叶柄", "特点"]
+    scored = _score_sentences("大果西番莲的叶柄有什么特点？", words, [plant], _Idf({"大果西番莲": 3.0}), cosines)
+    assert scored[0].sentence == "其叶柄有四到六个腺体。"
+
+
 def test_the_words_next_to_what_a_question_asks_choose_between_sentences_of_one_topic():
     from qa.answer import _focus, _score_sentences
 
