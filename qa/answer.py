@@ -328,6 +328,16 @@ def _needs_previous(item: _Scored) -> bool:
     return bool(item.previous) and (bool(POINTS_BACK.match(text)) or len(text) <= SHORT_SENTENCE)
 
 
+def _slot_before(item: _Scored, question: str) -> bool:
+    """The question asks for a date, a quantity or a place that the sentence lacks and the one before holds.
+
+    "忽必烈率军抵达河南汝南" answers "哪一年抵达河南汝南" only after "1256年，……".
+    """
+    return bool(item.previous) and answer_slot_missing(question, item.sentence) == 1.0 and (
+        answer_slot_missing(question, item.previous) == 0.0
+    )
+
+
 def _choose(scored: list[_Scored], question: str) -> list[_Scored]:
     """The best sentence (after the one before it when it points back), plus close runners-up (lists take three)."""
     if not scored:
@@ -335,7 +345,8 @@ def _choose(scored: list[_Scored], question: str) -> list[_Scored]:
     limit = 3 if LIST_QUESTION.search(question) else MAX_SENTENCES
     best = scored[0]
     chosen = [best]
-    if _needs_previous(best):  # the sentence it points back to goes with it, and takes no runner-up's place
+    if _needs_previous(best) or _slot_before(best, question):
+        # the sentence it points back to, or that holds what it lacks, goes with it and takes no runner-up's place
         chosen.insert(0, _Scored(best.score, best.previous, best.passage_rank))
         limit += 1
     for candidate in scored[1:]:

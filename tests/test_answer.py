@@ -205,6 +205,17 @@ def test_a_best_sentence_that_points_back_comes_after_the_sentence_before_it(bes
     assert _choose(scored, "为什么？")[-1].sentence == "其他。"  # the sentence before takes no runner-up's place
 
 
+def test_the_sentence_before_joins_when_it_holds_the_date_the_best_sentence_lacks():
+    best = _Scored(1.0, "忽必烈率军抵达河南汝南，继续向南宋进发。", 0, "1256年夏天，蒙哥正式宣布攻宋。")
+    chosen = _choose([best, _Scored(0.5, "其他。", 1)], "忽必烈在哪一年抵达河南汝南？")
+    assert [item.sentence for item in chosen] == ["1256年夏天，蒙哥正式宣布攻宋。", best.sentence]
+    # nothing is added when the best sentence holds a date itself, or the one before holds none either
+    dated = _Scored(1.0, "1256年忽必烈率军抵达河南汝南。", 0, "1255年夏天，蒙哥正式宣布攻宋。")
+    assert len(_choose([dated], "忽必烈在哪一年抵达河南汝南？")) == 1
+    undated = _Scored(1.0, "忽必烈率军抵达河南汝南，继续向南宋进发。", 0, "蒙哥正式宣布攻宋。")
+    assert len(_choose([undated], "忽必烈在哪一年抵达河南汝南？")) == 1
+
+
 def test_sentences_that_follow_each_other_in_a_passage_share_one_marker():
     passages = [passage(i, "", f"第{i}段。") for i in range(2)]
     chosen = [_Scored(1.0, "甲。", 0), _Scored(1.0, "乙。", 0, "甲。"), _Scored(0.9, "丙。", 1), _Scored(0.9, "丁。", 0)]
