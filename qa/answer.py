@@ -274,17 +274,18 @@ def _score_sentences(
     return sorted(scored, key=lambda item: item.score, reverse=True)
 
 
-# A date the question names, as a sentence would write it: "1998年6月", "2017年4月", "1991年".
-QUESTION_DATE = re.compile(r"\d{4}年(?:\d{1,2}月)?")
+# A date the question names, as a sentence would write it: "1998年6月", "2023年1月3日", "1991年". The day
+# is part of it: a news passage on the same topic holds "2023年1月4日", which is not the date asked.
+QUESTION_DATE = re.compile(r"\d{4}年(?:\d{1,2}月(?:\d{1,2}[日号])?)?")
 
 
 def _date_match(dates: list[str], sentence: str) -> float:
-    """1.0 when the sentence holds a year and month the question names, 0.5 for a year alone, else 0.0.
+    """1.0 when the sentence holds a month (or day) the question names, 0.5 for a year alone, else 0.0.
 
     A year alone often names the setting of a whole article ("2024年一季度") rather than the fact asked.
     """
     compact = _words_of(sentence)[1]
-    return max((1.0 if date.endswith("月") else 0.5 for date in dates if date in compact), default=0.0)
+    return max((0.5 if date.endswith("年") else 1.0 for date in dates if date in compact), default=0.0)
 
 
 # "什么是约化群？", "放线菌酮是什么？", "X是什么意思": the term asked to be defined (no "的": "X的Y是什么" asks an attribute).

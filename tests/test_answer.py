@@ -166,7 +166,7 @@ def test_the_words_next_to_what_a_question_asks_choose_between_sentences_of_one_
 
 
 def test_the_sentence_that_holds_the_date_a_question_names_is_chosen():
-    from qa.answer import _date_match, _score_sentences
+    from qa.answer import QUESTION_DATE, _date_match, _score_sentences
 
     career = _plant_passage("2013年9月2日任省决策咨询委员会名誉主任。1998年6月至2000年4月任温州市委书记。")
     question = "1998年6月至2000年4月，他担任什么职务？"
@@ -176,6 +176,9 @@ def test_the_sentence_that_holds_the_date_a_question_names_is_chosen():
     assert _date_match(["2024年"], "2024年一季度，清镇市聚焦工业。") == 0.5
     assert _date_match(["2017年4月"], "2017年4月，任副主任委员。") == 1.0
     assert _date_match(["2017年4月"], "2017年，任副主任委员。") == 0.0
+    # the day is part of the date: news on the same topic a day later does not hold it
+    assert QUESTION_DATE.findall("2023年1月3日恒指收盘点数") == ["2023年1月3日"]
+    assert _date_match(["2023年1月3日"], "2023年1月4日，恒指收盘20000点。") == 0.0
 
 
 def test_a_what_is_question_gets_the_sentence_that_defines_its_term():
