@@ -57,8 +57,9 @@ SEMANTIC_WEIGHT = 1.5  # weight of a sentence's cosine to the question (0.6-0.9 
 TYPE_WEIGHT = 0.3
 RANK_WEIGHT = 0.1
 CONTEXT_WEIGHT = 0.3  # share of a sentence's coverage that may come from the sentence before it
-TOPIC_SHARE = 0.7  # share of a sentence's own coverage read together with its passage's topic
 FOCUS_WEIGHT = 0.6  # weight of the coverage of the question's words next to what it asks (以什么为食, 校长是谁)
+DATE_WEIGHT = 0.6  # bonus of a sentence that holds a date the question names ("1998年6月至2000年4月")
+DEFINITION_WEIGHT = 0.3  # bonus of the sentence that defines what "什么是X" asks about ("X是……")
 NOT_FOUND = "文档中没有找到这个问题的答案。以下是最接近的段落，仅供参考。"
 QUESTION_SENTENCE = re.compile(r"[?？][”’」』）)\s]*$")  # a sentence that ends as a question
 CITATION_MARKER = re.compile(r"\[(\d+)\]")  # [n] cites passages[n-1]
@@ -293,14 +294,15 @@ def _score_sentences(
     scored = []
     focus = _focus(question)
     topics = [_topic(passage) for passage in passages[:ANSWER_PASSAGES]]
+    dates = QUESTION_DATE.findall(question)
+    defined = _defined_term(question)
     for rank, sentence, previous in _sentences_in_context(passages):
         # An encyclopaedia-like passage names its subject once ("大果西番莲是……") and then writes
         # "其叶柄有四到六个腺体": every sentence is read with its passage's topic, so that the words
-        # beyond the subject (叶柄) pick the sentence. "该项目总投资3.36亿元" names its subject in the
+        # beyond the subject (叶柄) pick the sentence: a sentence that repeats the subject gains nothing
+        # from it over one that leaves it to the topic. "该项目总投资3.36亿元" names its subject in the
         # sentence before it.
-        own = (1 - TOPIC_SHARE) * coverage(words, sentence, sparse) + TOPIC_SHARE * coverage(
-            words, f"{topics[rank]}\n{sentence}", sparse
-        )
+        own = coverage(words, f"{topics[rank]}\n{sentence}", sparse)
         in_context = coverage(words, f"{previous or passages[rank].title}\n{sentence}", sparse)
         score = (
             (1 - CONTEXT_WEIGHT) * own
@@ -309,9 +311,44 @@ def _score_sentences(
             + RANK_WEIGHT / (1 + rank)
             + SEMANTIC_WEIGHT * (cosines or {}).get(sentence, 0.0)
             + (FOCUS_WEIGHT * coverage(focus, sentence, sparse) if focus else 0.0)
+            + DATE_WEIGHT * _date_match(dates, sentence)
+            + (DEFINITION_WEIGHT * _defines(defined, sentence) if defined else 0.0)
         )
         scored.append(_Scored(score, sentence, rank, previous))
     return sorted(scored, key=lambda item: item.score, reverse=True)
+
+
+# A date the question names, as a sentence would write it: "1998年6月", "2023年1月3日", "1991年". The day
+# is part of it: a news passage on the same topic holds "2023年1月4日", which is not the date asked.
+QUESTION_DATE = re.compile(r"\d{4}年(?:\d{1,2}月(?:\d{1,2}[日号])?)?")
+
+
+def _date_match(dates: list[str], sentence: str) -> float:
+    """1.0 when the sentence holds a month (or day) the question names, 0.5 for a year alone, else 0.0.
+
+    A year alone often names the setting of a whole article ("2024年一季度") rather than the fact asked.
+    """
+    compact = _words_of(sentence)[1]
+    return max((0.5 if date.endswith("年") else 1.0 for date in dates if date in compact), default=0.0)
+
+
+# "什么是约化群？", "放线菌酮是什么？", "X是什么意思": the term asked to be defined (no "的": "X的Y是什么" asks an attribute).
+DEFINITION_QUESTION = re.compile(
+    r"^(?:请问)?(?:什么是|何为|何谓)(?P<after>[^，,。？?的]{2,20})[？?。\s]*$"
+    r"|^(?:请问)?(?P<before>[^，,。？?的]{2,20}?)(?:是什么意思|是指什么|指的是什么|是什么东西|是什么)[？?。\s]*$"
+)
+
+
+def _defined_term(question: str) -> str:
+    match = DEFINITION_QUESTION.search(question.strip())
+    return (match.group("after") or match.group("before")) if match else ""
+
+
+def _defines(term: str, sentence: str) -> float:
+    """1.0 when the sentence says what the term is: "约化群是……", "放线菌酮（……）为……", "X指……"."""
+    compact = _words_of(_simplified(sentence))[1]
+    pattern = re.escape(_words_of(term)[1]) + r"(?:[（(][^）)]*[）)])?[，,]?(?:是|为|指|即)"
+    return 1.0 if re.search(pattern, compact) else 0.0
 
 
 def _topic(passage: Passage) -> str:
@@ -325,15 +362,43 @@ def _focus(question: str) -> list[str]:
     return [word for word in focus_words(question) if word not in QUESTION_WORDS]
 
 
+# A sentence that opens by pointing back ("此时韩遂逝世，……", "赛后，……", "这次事件……") or is a bare
+# clause ("降居顺成宫。") reads only after the sentence before it.
+POINTS_BACK = re.compile(r"^(?:此时|此后|其后|随后|之后|赛后|事后|战后|会后|这次|此次|这一|同年|次年|翌年|当时|于是|因此|所以|最终)")
+SHORT_SENTENCE = 8  # characters
+
+
+def _needs_previous(item: _Scored) -> bool:
+    text = _words_of(_simplified(item.sentence))[1]
+    return bool(item.previous) and (bool(POINTS_BACK.match(text)) or len(text) <= SHORT_SENTENCE)
+
+
+def _slot_before(item: _Scored, question: str) -> bool:
+    """The question asks for a date, a quantity or a place that the sentence lacks and the one before holds.
+
+    "忽必烈率军抵达河南汝南" answers "哪一年抵达河南汝南" only after "1256年，……".
+    """
+    return bool(item.previous) and answer_slot_missing(question, item.sentence) == 1.0 and (
+        answer_slot_missing(question, item.previous) == 0.0
+    )
+
+
+def _not_questions(scored: list[_Scored]) -> list[_Scored]:
+    """A question does not answer a question ("沉香如屑的主演有谁？" copied from a forum title)."""
+    return [item for item in scored if not QUESTION_SENTENCE.search(item.sentence)] or scored
+
+
 def _choose(scored: list[_Scored], question: str) -> list[_Scored]:
-    """The best sentence, plus close runners-up (lists may take up to three)."""
-    # A question does not answer a question ("沉香如屑的主演有谁？" copied from a forum title).
-    scored = [item for item in scored if not QUESTION_SENTENCE.search(item.sentence)] or scored
+    """The best sentence (after the one before it when it points back), plus close runners-up (lists take three)."""
     if not scored:
         return []
     limit = 3 if LIST_QUESTION.search(question) else MAX_SENTENCES
     best = scored[0]
     chosen = [best]
+    if _needs_previous(best) or _slot_before(best, question):
+        # the sentence it points back to, or that holds what it lacks, goes with it and takes no runner-up's place
+        chosen.insert(0, _Scored(best.score, best.previous, best.passage_rank))
+        limit += 1
     for candidate in scored[1:]:
         if len(chosen) >= limit:
             break
@@ -350,7 +415,13 @@ def _compose(chosen: list[_Scored], passages: list[Passage]) -> tuple[str, list[
             order.append(item.passage_rank)
     order += [rank for rank in range(len(passages)) if rank not in order]
     number = {rank: position + 1 for position, rank in enumerate(order)}
-    text = "".join(f"{item.sentence}[{number[item.passage_rank]}]" for item in chosen)
+    # Sentences that follow each other in one passage are quoted as one stretch under one marker.
+    parts = []
+    for position, item in enumerate(chosen):
+        after = chosen[position + 1] if position + 1 < len(chosen) else None
+        continued = after is not None and after.passage_rank == item.passage_rank and after.previous == item.sentence
+        parts.append(item.sentence if continued else f"{item.sentence}[{number[item.passage_rank]}]")
+    text = "".join(parts)
     return text, [passages[rank] for rank in order]
 
 
@@ -449,9 +520,9 @@ def extract_answer(
     # in another language, whose words say nothing.
     candidates = lexical if not HAN.search(query) else lexical[:SEMANTIC_CANDIDATES]
     cosines = sentence_cosines(retrieval, embed, [item.sentence for item in candidates])
-    scored = _score_sentences(query, words, retrieval.passages, sparse, cosines) if cosines else lexical
+    scored = _not_questions(_score_sentences(query, words, retrieval.passages, sparse, cosines) if cosines else lexical)
     chosen = _choose(scored, query)
-    signals = answer_signals(query, retrieval, chosen[0], sparse, cosines, question)
+    signals = answer_signals(query, retrieval, scored[0], sparse, cosines, question)
     confidence = (model or default_model()).probability(signals)
     if confidence < (model or default_model()).threshold:
         return Answer(NOT_FOUND, retrieval.passages, False, query, question, confidence=confidence, signals=signals)

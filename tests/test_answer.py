@@ -73,13 +73,13 @@ def test_empty_question_is_refused(retriever: Retriever):
 
 
 def test_a_question_in_a_passage_is_not_chosen_as_the_answer():
-    from qa.answer import _choose, _score_sentences
+    from qa.answer import _choose, _not_questions, _score_sentences
 
     forum = _plant_passage("沉香如屑的主演有谁？《沉香如屑》由杨紫、成毅领衔主演。")
     question = "沉香如屑的主演有谁？"
     scored = _score_sentences(question, ["沉香如屑", "主演"], [forum], _Idf())
     assert scored[0].sentence == "沉香如屑的主演有谁？"  # it repeats every word of the question
-    assert [item.sentence for item in _choose(scored, question)] == ["《沉香如屑》由杨紫、成毅领衔主演。"]
+    assert [item.sentence for item in _choose(_not_questions(scored), question)] == ["《沉香如屑》由杨紫、成毅领衔主演。"]
 
 
 @pytest.mark.parametrize(
@@ -205,6 +205,17 @@ def test_a_sentence_is_read_with_its_passage_topic_so_the_words_beyond_the_subje
     assert scored[0].sentence == "其叶柄有四到六个腺体。"  # it lacks the rare subject, its passage names it
 
 
+def test_the_subject_sentence_does_not_win_by_repeating_the_subject_the_topic_gives_every_sentence():
+    from qa.answer import _score_sentences
+
+    plant = _plant_passage("大果西番莲是西番莲属的植物。其叶柄有四到六个腺体。")
+    # the subject sentence is closer by meaning, as the first sentence of an encyclopaedia entry tends to be
+    cosines = {"大果西番莲是西番莲属的植物。": 0.87, "其叶柄有四到六个腺体。": 0.78}
+    words = ["大果西番莲", "叶柄", "特点"]
+    scored = _score_sentences("大果西番莲的叶柄有什么特点？", words, [plant], _Idf({"大果西番莲": 3.0}), cosines)
+    assert scored[0].sentence == "其叶柄有四到六个腺体。"
+
+
 def test_the_words_next_to_what_a_question_asks_choose_between_sentences_of_one_topic():
     from qa.answer import _focus, _score_sentences
 
@@ -213,6 +224,67 @@ def test_the_words_next_to_what_a_question_asks_choose_between_sentences_of_one_
     fish = _plant_passage("蓝线裸顶鲷是一种鱼。成鱼以小鱼为食。蓝线裸顶鲷平时生活在岩礁。")
     scored = _score_sentences(question, ["岩礁", "蓝线裸顶鲷", "平时", "以", "为食"], [fish], _Idf())
     assert scored[0].sentence == "成鱼以小鱼为食。"  # the last sentence holds as many words, not those by 什么
+
+
+def test_the_sentence_that_holds_the_date_a_question_names_is_chosen():
+    from qa.answer import QUESTION_DATE, _date_match, _score_sentences
+
+    career = _plant_passage("2013年9月2日任省决策咨询委员会名誉主任。1998年6月至2000年4月任温州市委书记。")
+    question = "1998年6月至2000年4月，他担任什么职务？"
+    words = ["1998", "年", "6", "月", "2000", "4", "担任", "职务"]
+    assert _score_sentences(question, words, [career], _Idf())[0].sentence == "1998年6月至2000年4月任温州市委书记。"
+    # a year alone often names the setting of a whole article: it counts half
+    assert _date_match(["2024年"], "2024年一季度，清镇市聚焦工业。") == 0.5
+    assert _date_match(["2017年4月"], "2017年4月，任副主任委员。") == 1.0
+    assert _date_match(["2017年4月"], "2017年，任副主任委员。") == 0.0
+    # the day is part of the date: news on the same topic a day later does not hold it
+    assert QUESTION_DATE.findall("2023年1月3日恒指收盘点数") == ["2023年1月3日"]
+    assert _date_match(["2023年1月3日"], "2023年1月4日，恒指收盘20000点。") == 0.0
+
+
+def test_a_what_is_question_gets_the_sentence_that_defines_its_term():
+    from qa.answer import _defined_term, _defines, _score_sentences
+
+    assert _defined_term("什么是约化群？") == _defined_term("约化群是什么?") == "约化群"
+    assert _defined_term("亚太基金会的研究内容是什么？") == ""  # an attribute, not a definition
+    assert _defines("放线菌酮", "放线菌酮（Cycloheximide）是一种化合物。") == 1.0
+    assert _defines("放线菌酮", "由于放线菌酮阻碍蛋白质的合成，细胞内的蛋白质不断减少。") == 0.0
+    group = _plant_passage("约化群可以由根资料分类。在数学中，约化群是幂单根为平凡群的代数群。")
+    scored = _score_sentences("什么是约化群？", ["约化群"], [group], _Idf())
+    assert scored[0].sentence == "在数学中，约化群是幂单根为平凡群的代数群。"
+
+
+@pytest.mark.parametrize(
+    ("best", "previous", "chosen"),
+    [
+        ("此时韩遂逝世，成公英投降曹操。", "成公英攻打阎行。", ["成公英攻打阎行。", "此时韩遂逝世，成公英投降曹操。"]),
+        ("降居顺成宫。", "使宦官就车顿辱。", ["使宦官就车顿辱。", "降居顺成宫。"]),  # a bare clause
+        ("成公英唯有投降曹操。", "成公英攻打阎行。", ["成公英唯有投降曹操。"]),  # it stands alone
+        ("此时韩遂逝世。", "", ["此时韩遂逝世。"]),  # the first sentence of its passage
+    ],
+)
+def test_a_best_sentence_that_points_back_comes_after_the_sentence_before_it(best, previous, chosen):
+    scored = [_Scored(1.0, best, 0, previous), _Scored(0.95, "其他。", 1)]
+    assert [item.sentence for item in _choose(scored, "为什么？")][: len(chosen)] == chosen
+    assert _choose(scored, "为什么？")[-1].sentence == "其他。"  # the sentence before takes no runner-up's place
+
+
+def test_the_sentence_before_joins_when_it_holds_the_date_the_best_sentence_lacks():
+    best = _Scored(1.0, "忽必烈率军抵达河南汝南，继续向南宋进发。", 0, "1256年夏天，蒙哥正式宣布攻宋。")
+    chosen = _choose([best, _Scored(0.5, "其他。", 1)], "忽必烈在哪一年抵达河南汝南？")
+    assert [item.sentence for item in chosen] == ["1256年夏天，蒙哥正式宣布攻宋。", best.sentence]
+    # nothing is added when the best sentence holds a date itself, or the one before holds none either
+    dated = _Scored(1.0, "1256年忽必烈率军抵达河南汝南。", 0, "1255年夏天，蒙哥正式宣布攻宋。")
+    assert len(_choose([dated], "忽必烈在哪一年抵达河南汝南？")) == 1
+    undated = _Scored(1.0, "忽必烈率军抵达河南汝南，继续向南宋进发。", 0, "蒙哥正式宣布攻宋。")
+    assert len(_choose([undated], "忽必烈在哪一年抵达河南汝南？")) == 1
+
+
+def test_sentences_that_follow_each_other_in_a_passage_share_one_marker():
+    passages = [passage(i, "", f"第{i}段。") for i in range(2)]
+    chosen = [_Scored(1.0, "甲。", 0), _Scored(1.0, "乙。", 0, "甲。"), _Scored(0.9, "丙。", 1), _Scored(0.9, "丁。", 0)]
+    text, _ = _compose(chosen, passages)
+    assert text == "甲。乙。[1]丙。[2]丁。[1]"  # a gold span across 甲。乙。 is quoted whole
 
 
 @pytest.mark.parametrize(
