@@ -249,7 +249,16 @@ def answer_slot_missing(question: str, sentence: str) -> float:
     graves) does not answer it.
     """
     holds = _concrete_slot(question)
-    return float(holds is not None and not holds.search(_simplified(sentence)))
+    return float(holds is not None and not _holds_new_value(holds, _simplified(sentence), question))
+
+
+def _holds_new_value(holds: re.Pattern[str], text: str, question: str) -> bool:
+    """The text holds a value of the kind asked for that the question does not name itself: 贵州 in
+    "贵州今年最大降水量出现在哪个县？" is no answer, nor 27 in "27个村一共公示了多少件？"."""
+    return any(
+        text[max(match.start() - 1, 0) : match.end()] not in question and match.group() not in question
+        for match in holds.finditer(text)
+    )
 
 
 def clause_focus_missing(question: str, sentence: str, sparse: SparseIndex) -> float:
@@ -264,7 +273,7 @@ def clause_focus_missing(question: str, sentence: str, sparse: SparseIndex) -> f
     holds = _concrete_slot(question)
     if holds is None:
         return 0.0
-    clauses = [clause for clause in CLAUSE_END.split(_simplified(sentence)) if holds.search(clause)]
+    clauses = [clause for clause in CLAUSE_END.split(_simplified(sentence)) if _holds_new_value(holds, clause, question)]
     # A period (一季度, 2023年) often opens the sentence and holds for every clause after it
     # ("今年一季度，……公司产值达2300万元"); conflict and number_missing judge periods.
     focus = [word for word in focus_words(question) if not names_a_period(word)]
