@@ -193,8 +193,9 @@ HELDOUT = ROOT / "eval" / "questions.heldout.jsonl"
 # 0.475; docs/ANSWERS.md) reached 72/89, 26/43, 15/30: each floor two questions below (24/43 is
 # where the refusal floor already was). English questions searched in Chinese (qa.english), the
 # topic-read sentence choice and the refit on the merged code reached 79/89, 28/43, 16/30: each floor
-# two questions below.
-HELDOUT_FLOORS = {"correct": 77 / 89, "refused": 26 / 43, "near_miss": 14 / 30}
+# two questions below. The clause-focus and person signals, the sentence choice of the 26 Nov round and
+# the refit with DRCD reached 78/89, 31/43, 18/30: each floor two questions below.
+HELDOUT_FLOORS = {"correct": 76 / 89, "refused": 29 / 43, "near_miss": 16 / 30}
 
 
 def test_heldout_answers_meet_the_floors(real_retriever: Retriever):
