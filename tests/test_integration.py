@@ -105,7 +105,8 @@ def test_out_of_corpus_questions_are_not_found_among_1000_distractor_articles(di
     # Not tuned on (this is the second check); docs/ANSWERS.md. 2 of 5 since the refit of the decision with
     # unit_missing on the tune half and the public samples (its lower bias answers one more of these news
     # sentences; the model was not changed to win it back, which would tune on this set). A further drop fails.
-    assert sum(not answer(i["question"], retriever=distractor_retriever).found for i in out_of_corpus) >= 2
+    # 4 of 5 since the clause-focus and person signals and the refit of 26 Nov (none of them looked at this set).
+    assert sum(not answer(i["question"], retriever=distractor_retriever).found for i in out_of_corpus) >= 3
 
 
 def test_cli_ask_json_against_the_real_index(real_index: Path):
