@@ -56,6 +56,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from qa.normalize import word_boundaries
 from qa.numerals import NumberMention, find_numbers
 from qa.sparse import QUESTION_WORDS, STOPWORDS, normalise, segmenter
 
@@ -201,7 +202,7 @@ def unit_match(question: str, sentence: str) -> float:
     for a date, not a head count.
     """
     question = _asking_clause(question)
-    edges = _word_edges(question)
+    edges = word_boundaries(question)  # a unit is asked by whole words: 演员|工作室 holds no 员工
     for asks, holds in ASKED_UNITS:
         if any(m.start() in edges and m.end() in edges for m in asks.finditer(question)):
             return 1.0 if holds.search(sentence) else 0.0
@@ -209,16 +210,6 @@ def unit_match(question: str, sentence: str) -> float:
     if counted:
         return 1.0 if re.search(_NUMBER + counted.group(1), sentence) else 0.0
     return 0.5
-
-
-def _word_edges(text: str) -> set[int]:
-    """Positions where a word of the text starts or ends: a unit is asked by whole words (员工, not
-    the 员工 straddling 演员|工作室)."""
-    edges, position = {0}, 0
-    for word in segmenter().lcut(text):
-        position += len(word)
-        edges.add(position)
-    return edges
 
 
 def _asking_clause(question: str) -> str:

@@ -134,7 +134,7 @@ def _homophone(window: str, terms: CorpusTerms) -> str | None:
     return None
 
 
-def _boundaries(question: str) -> set[int]:
+def word_boundaries(question: str) -> set[int]:
     """Positions where a word of the question starts or ends."""
     from qa.sparse import segmenter
 
@@ -149,7 +149,7 @@ def _rewrite_homophones(question: str, terms: CorpusTerms) -> tuple[str, list[tu
     """Replace runs of whole words that sound like an index word; a run never starts inside a word."""
     changes = []
     chars = list(question)
-    edges = _boundaries(question)
+    edges = word_boundaries(question)
     for run in HAN.finditer(question):
         position = run.start()
         while position < run.end():
