@@ -74,6 +74,9 @@ NUMBER = (
 LIST_QUESTION = re.compile(
     r"哪些|哪几|几个方面|几方面|什么方面|包括什么|有什么举措|有什么措施|which .*s\b", re.IGNORECASE
 )
+DESCRIPTION_QUESTION = re.compile(
+    r"为什么|为何|什么原因|怎么(?!样)|如何|怎样|什么样|特点|特征|外形|外貌|形状|样子|过程|经过|用途|作用|影响|意义"
+)
 ASPECT_QUESTION = re.compile(
     r"哪些方面|哪几个?方面|几个方面|几方面|什么方面|哪几个?部分|几部分|哪几项|哪些工作|哪些举措"
 )
@@ -408,6 +411,12 @@ def _choose(scored: list[_Scored], question: str) -> list[_Scored]:
         # the sentence it points back to, or that holds what it lacks, goes with it and takes no runner-up's place
         chosen.insert(0, _Scored(best.score, best.previous, best.passage_rank))
         limit += 1
+    if DESCRIPTION_QUESTION.search(_simplified(question)):
+        # a reason, a way or a look is told over more than one sentence: the one after goes with it
+        following = next((c for c in scored if c.passage_rank == best.passage_rank and c.previous == best.sentence), None)
+        if following is not None:
+            chosen.append(following)
+            limit += 1
     for candidate in scored[1:]:
         if len(chosen) >= limit:
             break

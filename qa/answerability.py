@@ -57,12 +57,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from qa.normalize import word_boundaries
-from qa.numerals import NumberMention, find_numbers
+from qa.numerals import NumberMention, chinese_to_number, find_numbers
 from qa.sparse import QUESTION_WORDS, STOPWORDS, normalise, segmenter
 
 MODEL_FILE = Path(__file__).with_name("answerability.json")
 DISCRIMINATING_UNITS = frozenset({"季度", "年", "月", "号线", "期", "批", "届"})
-ORDINAL = re.compile(r"第([一二三四五六七八九十\d]+)")
+ORDINAL = re.compile(r"第([一二三四五六七八九十百\d]+)([\u4e00-\u9fff]?)")
 NAME_SUFFIXES = ("村", "镇", "乡", "县", "市", "省", "区", "站", "公司", "集团", "局", "厅", "委员会", "中心", "学校", "医院", "银行")
 NOUN_FLAGS = frozenset("n")
 PROPER_FLAGS = frozenset({"ns", "nt", "nz", "nr"})  # jieba: place, organisation, other proper noun, person  # jieba part-of-speech flags starting with n: n, nr, ns, nt, nz
@@ -155,8 +155,13 @@ def names_a_period(word: str) -> bool:
     return any(_discriminating(mention) for mention in find_numbers(word))
 
 
-def _ordinals(text: str) -> set[str]:
-    return {m.group(1) for m in ORDINAL.finditer(text)}
+def _ordinals(text: str) -> set[tuple[float | None, str]]:
+    """(value, what it counts): 第19棒 -> (19, 棒), 第二批 -> (2, 批)."""
+    return {(_ordinal_value(m.group(1)), m.group(2)) for m in ORDINAL.finditer(text)}
+
+
+def _ordinal_value(numeral: str) -> float | None:
+    return float(numeral) if numeral.isdigit() else chinese_to_number(numeral)
 
 
 def _years_of_source(source: str) -> set[tuple[float, str]]:
@@ -168,7 +173,8 @@ def number_conflict(question: str, evidence: str, passage_text: str, source: str
 
     `evidence` is the answer sentence with its title and the sentence before it: "二季度投资多少"
     against "一季度，完成投资8.4亿元" conflicts. The source's date stands for the year of
-    evidence that names none. Ordinals (第二) conflict when the passage never names the asked one.
+    evidence that names none. An ordinal (第一棒) conflicts when the evidence holds another of the same
+    counted thing (第19棒) and the passage never names the asked one.
     """
     asked = {m.key for m in find_numbers(question) if _discriminating(m)}
     held = {m.key for m in find_numbers(evidence) if _discriminating(m)}
@@ -180,9 +186,12 @@ def number_conflict(question: str, evidence: str, passage_text: str, source: str
             continue
         if any(other_unit == unit and other != value for other, other_unit in held):
             return True
-    asked_ordinals = _ordinals(question)
+    anywhere = _ordinals(passage_text)
     held_ordinals = _ordinals(evidence)
-    return bool(asked_ordinals and held_ordinals and not asked_ordinals & _ordinals(passage_text))
+    return any(
+        ordinal not in anywhere and any(kind == ordinal[1] and value != ordinal[0] for value, kind in held_ordinals)
+        for ordinal in _ordinals(question)
+    )
 
 
 def number_missing(question: str, evidence: str) -> float:

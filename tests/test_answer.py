@@ -283,6 +283,18 @@ def test_the_sentence_before_joins_when_it_holds_the_date_the_best_sentence_lack
     assert len(_choose([undated], "忽必烈在哪一年抵达河南汝南？")) == 1
 
 
+def test_a_reason_or_a_description_takes_the_sentence_after_the_best_one():
+    best = _Scored(1.0, "猴面包树的果实钙含量比菠菜高50%以上。", 0, "果实可以食用。")
+    following = _Scored(0.2, "因此它有时也被称为笨蛋水果。", 0, best.sentence)
+    runner_up = _Scored(0.95, "其他。", 1)
+    scored = [best, runner_up, following]
+    chosen = [item.sentence for item in _choose(scored, "为什么称猴面包树为笨蛋水果？")]
+    assert chosen == [best.sentence, following.sentence, "其他。"]  # and it takes no runner-up's place
+    assert [item.sentence for item in _choose(scored, "為什麼稱猴麵包樹為笨蛋水果？")] == chosen  # traditional
+    # a question for a value keeps the best sentence and its runner-up
+    assert [item.sentence for item in _choose(scored, "钙含量比菠菜高多少？")] == [best.sentence, "其他。"]
+
+
 def test_sentences_that_follow_each_other_in_a_passage_share_one_marker():
     passages = [passage(i, "", f"第{i}段。") for i in range(2)]
     chosen = [_Scored(1.0, "甲。", 0), _Scored(1.0, "乙。", 0, "甲。"), _Scored(0.9, "丙。", 1), _Scored(0.9, "丁。", 0)]

@@ -52,6 +52,17 @@ def test_an_explicit_year_of_the_evidence_overrides_the_source_date():
     assert not number_conflict("南凡半导体2023年的产值是多少？", evidence, evidence, SOURCE)
 
 
+def test_an_ordinal_conflicts_with_another_of_the_same_counted_thing():
+    evidence = "姚明作为第19棒火炬手，点燃了第20棒火炬手手中的火炬。"
+    assert number_conflict("谁是北京冬奥会第一棒火炬手？", evidence, evidence)
+    assert not number_conflict("谁是北京冬奥会第19棒火炬手？", evidence, evidence)
+    assert not number_conflict("谁是北京冬奥会第十九棒火炬手？", evidence, evidence)  # the same, in Chinese numerals
+    # another counted thing is no conflict: the question's 第一棒 against 第三次
+    assert not number_conflict("谁是第一棒火炬手？", "他第三次参加火炬传递。", "他第三次参加火炬传递。")
+    # the passage names the asked one elsewhere: the evidence may quote another
+    assert not number_conflict("谁是第一棒火炬手？", evidence, evidence + "第一棒火炬手是罗致焕。")
+
+
 @pytest.mark.parametrize(
     ("question", "sentence", "match"),
     [

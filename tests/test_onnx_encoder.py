@@ -48,7 +48,7 @@ def test_the_export_key_changes_with_versions_processor_and_recipes(monkeypatch)
     monkeypatch.setattr(onnx_export, "package_versions", lambda: {"onnxruntime": "9.9.9"})
     assert export_key(path) != key
     monkeypatch.undo()
-    monkeypatch.setattr(onnx_export, "cpu_features", lambda: "x86_64:avx2")
+    monkeypatch.setattr(onnx_export, "cpu_features", lambda: "another-machine:none")  # unlike any real one
     assert export_key(path) != key
     monkeypatch.undo()
     monkeypatch.setattr(onnx_export, "RECIPES", onnx_export.RECIPES[1:])
