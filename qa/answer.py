@@ -34,6 +34,7 @@ from qa.answerability import (
     focus_words,
     missing_nouns,
     name_conflict,
+    named_periods,
     names_a_period,
     number_conflict,
     number_missing,
@@ -123,6 +124,7 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
 )
 
 DATE_TYPE = 3  # the ANSWER_TYPES position of a date
+QUANTITY_TYPE = 4
 CONCRETE_TYPES = frozenset({3, 4, 6})  # ANSWER_TYPES positions of a date, a quantity, a place: any answer holds one
 
 
@@ -261,6 +263,23 @@ def _holds_new_value(holds: re.Pattern[str], text: str, question: str) -> bool:
     return any(
         text[max(match.start() - 1, 0) : match.end()] not in question and match.group() not in question
         for match in holds.finditer(text)
+    )
+
+
+def value_clause_conflict(question: str, sentence: str) -> bool:
+    """The question asks for a quantity of a period it names, and every clause of the sentence that
+    holds a quantity names another period of that kind: "2022年我国CPI上涨了多少？" against
+    "预计2023年全年CPI同比上涨2.1%，略高于2022年的水平" (2022 is named, but not by the figure's clause)."""
+    if _concrete_slot(question) is not ANSWER_TYPES[QUANTITY_TYPE][1]:
+        return False
+    asked = named_periods(question)
+    clauses = [c for c in CLAUSE_END.split(_simplified(sentence)) if _holds_new_value(re.compile(NUMBER), c, question)]
+    if not asked or not clauses:
+        return False
+    units = {unit for _, unit in asked}
+    return all(
+        not periods & asked and any(unit in units for _, unit in periods)
+        for periods in (named_periods(clause) for clause in clauses)
     )
 
 
@@ -492,7 +511,7 @@ def answer_signals(
         agreement=((1 / dense_rank if dense_rank else 0.0) + (1 / keyword_rank if keyword_rank else 0.0)) / 2,
         missing_rare=_missing_rare(words, top, sparse),
         missing_noun=_missing_rare(missing_nouns(query, passage_text), passage_text, sparse),
-        conflict=float(conflict or name_conflict(query, context, top)),
+        conflict=float(conflict or name_conflict(query, context, top) or value_clause_conflict(query, best.sentence)),
         foreign=0.0 if HAN.search(question or query) else 1.0,
         focus_missing=_focus_missing(query, _simplified(f"{source.title}{best.previous}{best.sentence}"), sparse),
         answer_cosine=(cosines or {}).get(best.sentence, retrieval.cosines[0]),

@@ -150,6 +150,11 @@ def _discriminating(mention: NumberMention) -> bool:
     return mention.unit in DISCRIMINATING_UNITS and (mention.unit != "年" or mention.value >= 1000)
 
 
+def named_periods(text: str) -> set[tuple[float, str]]:
+    """The periods and numbered things a text names, as (value, unit): 2023年 -> (2023, 年)."""
+    return {mention.key for mention in find_numbers(text) if _discriminating(mention)}
+
+
 def names_a_period(word: str) -> bool:
     """The word names a period or a numbered thing (一季度, 2023年, 3号线)."""
     return any(_discriminating(mention) for mention in find_numbers(word))

@@ -16,6 +16,7 @@ from qa.answer import (
     answer,
     answer_type_match,
     extract_answer,
+    value_clause_conflict,
     with_section_headings,
 )
 from qa.answerability import ALWAYS_ANSWER
@@ -293,6 +294,22 @@ def test_a_reason_or_a_description_takes_the_sentence_after_the_best_one():
     assert [item.sentence for item in _choose(scored, "為什麼稱猴麵包樹為笨蛋水果？")] == chosen  # traditional
     # a question for a value keeps the best sentence and its runner-up
     assert [item.sentence for item in _choose(scored, "钙含量比菠菜高多少？")] == [best.sentence, "其他。"]
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "conflict"),
+    [
+        # the figure's clause names another year; the asked one is named only beside it
+        ("2022年我国CPI上涨了多少？", "预计2023年全年CPI同比上涨2.1%，略高于2022年的水平。", True),
+        ("2023年我国CPI上涨了多少？", "预计2023年全年CPI同比上涨2.1%，略高于2022年的水平。", False),
+        # a period opening the sentence holds for the clauses after it: conflict reads the sentence
+        ("清镇市二季度完成工业投资多少？", "一季度，清镇市完成工业投资8.4亿元。", False),
+        ("2021年我国工业增加值增长了多少？", "2013—2021年，我国工业增加值年均增长6.1%。", False),  # a span holding it
+        ("2022年春运火车票什么时候开售？", "2021年12月31日起开售。", False),  # a date is asked, not a quantity
+    ],
+)
+def test_a_quantity_conflicts_when_its_own_clause_names_another_period(question, sentence, conflict):
+    assert value_clause_conflict(question, sentence) is conflict
 
 
 def test_sentences_that_follow_each_other_in_a_passage_share_one_marker():
