@@ -125,6 +125,9 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
 
 DATE_TYPE = 3  # the ANSWER_TYPES position of a date
 QUANTITY_TYPE = 4
+# A figure that tells a change, not a level: "城镇化率提高7个百分点", "同比增长29%" (but "增至64万人" is a level).
+CHANGE_BEFORE = re.compile(r"(?:提高|提升|增长|增加|下降|减少|上涨|下跌|降低|扩大|缩小|翻了)了?(?:约|近|超|逾)?$")
+ASKS_CHANGE = re.compile(r"提高|提升|增长|增加|下降|减少|上涨|下跌|降低|扩大|缩小|增速|增幅|涨幅|降幅|变化|多了|少了|翻了|同比|环比")
 CONCRETE_TYPES = frozenset({3, 4, 6})  # ANSWER_TYPES positions of a date, a quantity, a place: any answer holds one
 
 
@@ -259,9 +262,13 @@ def answer_slot_missing(question: str, sentence: str) -> float:
 
 def _holds_new_value(holds: re.Pattern[str], text: str, question: str) -> bool:
     """The text holds a value of the kind asked for that the question does not name itself: 贵州 in
-    "贵州今年最大降水量出现在哪个县？" is no answer, nor 27 in "27个村一共公示了多少件？"."""
+    "贵州今年最大降水量出现在哪个县？" is no answer, nor 27 in "27个村一共公示了多少件？". A change
+    ("提高7个百分点") is no level: it answers "提高了多少", not "城镇化率是多少"."""
+    levels_only = holds is ANSWER_TYPES[QUANTITY_TYPE][1] and not ASKS_CHANGE.search(question)
     return any(
-        text[max(match.start() - 1, 0) : match.end()] not in question and match.group() not in question
+        text[max(match.start() - 1, 0) : match.end()] not in question
+        and match.group() not in question
+        and not (levels_only and CHANGE_BEFORE.search(text[max(match.start() - 6, 0) : match.start()]))
         for match in holds.finditer(text)
     )
 

@@ -129,6 +129,11 @@ def test_a_traditional_sentence_holds_the_quantity_a_question_asks_for():
         ("2023年产值是多少？", "2023年产值达9000万元。", 0.0),
         ("有多少个国家参加？", "Apr 26, 2023 ... 具体来说，亚运会的报名时间是哪些时候。", 1.0),  # an English date is no quantity
         ("峰会什么时候开幕？", "Nov 10, 2022 ... 峰会在浙江乌镇开幕。", 0.0),  # but it is a date
+        # a change is no level: "提高7个百分点" tells how much the rate rose, not what it is
+        ("清镇市的城镇化率是多少？", "近年来，城镇化率提高7个百分点。", 1.0),
+        ("清镇市的城镇化率提高了多少？", "近年来，城镇化率提高7个百分点。", 0.0),
+        ("工业增加值同比增长多少？", "规上工业增加值同比增长29%。", 0.0),
+        ("清镇市常住人口有多少？", "常住人口增至64万人。", 0.0),  # 增至 gives the level
     ],
 )
 def test_answer_slot_missing(question, sentence, missing):
