@@ -124,7 +124,7 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
 )
 
 DATE_TYPE = 3  # the ANSWER_TYPES position of a date
-QUANTITY_TYPE = 4
+QUANTITY_TYPE = 4  # of a quantity
 # A figure that tells a change, not a level: "城镇化率提高7个百分点", "同比增长29%" (but "增至64万人" is a level).
 CHANGE_BEFORE = re.compile(r"(?:提高|提升|增长|增加|下降|减少|上涨|下跌|降低|扩大|缩小|翻了)了?(?:约|近|超|逾)?$")
 ASKS_CHANGE = re.compile(r"提高|提升|增长|增加|下降|减少|上涨|下跌|降低|扩大|缩小|增速|增幅|涨幅|降幅|变化|多了|少了|翻了|同比|环比")
@@ -277,10 +277,11 @@ def value_clause_conflict(question: str, sentence: str) -> bool:
     """The question asks for a quantity of a period it names, and every clause of the sentence that
     holds a quantity names another period of that kind: "2022年我国CPI上涨了多少？" against
     "预计2023年全年CPI同比上涨2.1%，略高于2022年的水平" (2022 is named, but not by the figure's clause)."""
-    if _concrete_slot(question) is not ANSWER_TYPES[QUANTITY_TYPE][1]:
+    holds = _concrete_slot(question)
+    if holds is not ANSWER_TYPES[QUANTITY_TYPE][1]:
         return False
     asked = named_periods(question)
-    clauses = [c for c in CLAUSE_END.split(_simplified(sentence)) if _holds_new_value(re.compile(NUMBER), c, question)]
+    clauses = [c for c in CLAUSE_END.split(_simplified(sentence)) if _holds_new_value(holds, c, question)]
     if not asked or not clauses:
         return False
     units = {unit for _, unit in asked}

@@ -18,7 +18,8 @@ best evidence and weighs them with a logistic regression fitted offline
   from the best sentence's passage;
 - conflict: the question names a quarter, year, month, line, batch or ordinal that the
   evidence holds with another value (and never with the asked one), or a place or
-  organisation the passages do not name while the evidence names another of its kind;
+  organisation the passages do not name while the evidence names another of its kind, or a
+  quantity whose own clause names another period (`qa.answer.value_clause_conflict`);
 - foreign: the question has no Chinese characters (English): its lexical signals say nothing,
   only the dense ones do;
 - focus_missing: the IDF share of the question's focus (the words next to what it asks: 葡萄 in
@@ -32,7 +33,8 @@ best evidence and weighs them with a logistic regression fitted offline
   answer sentence with its title and the sentence before does not hold;
 - slot_missing: the question asks for a date, a quantity or a place and the chosen sentence holds
   none (a type_match of 0 for these concrete types, where a paraphrase always holds one); a
-  search-box query ending in 时间/日期 ("C919商业首飞时间") asks for a date;
+  search-box query ending in 时间/日期 ("C919商业首飞时间") asks for a date; a change ("提高7个
+  百分点") is no level asked for ("城镇化率是多少");
 - unit_missing: the question asks for a unit (多少钱, 比例, 多少名, 多少户) and the sentence holds no
   number in it (unit_match 0). unit_match weighs "held" against "not asked" and "not asked"
   against "missing" alike; this signal lets a missing unit weigh on its own;
