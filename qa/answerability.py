@@ -159,7 +159,7 @@ def named_periods(text: str) -> set[tuple[float, str]]:
 
 def names_a_period(word: str) -> bool:
     """The word names a period or a numbered thing (一季度, 2023年, 3号线)."""
-    return any(_discriminating(mention) for mention in find_numbers(word))
+    return bool(named_periods(word))
 
 
 def _ordinals(text: str) -> set[tuple[float | None, str]]:
@@ -183,8 +183,8 @@ def number_conflict(question: str, evidence: str, passage_text: str, source: str
     evidence that names none. An ordinal (第一棒) conflicts when the evidence holds another of the same
     counted thing (第19棒) and the passage never names the asked one.
     """
-    asked = {m.key for m in find_numbers(question) if _discriminating(m)}
-    held = {m.key for m in find_numbers(evidence) if _discriminating(m)}
+    asked = named_periods(question)
+    held = named_periods(evidence)
     if not any(unit == "年" for _, unit in held):
         held |= _years_of_source(source)
     everywhere = {m.key for m in find_numbers(evidence)} | held
