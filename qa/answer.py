@@ -124,10 +124,11 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
 )
 
 DATE_TYPE = 3  # the ANSWER_TYPES position of a date
-QUANTITY_TYPE = 4  # of a quantity
+QUANTITY_TYPE = 4  # the ANSWER_TYPES position of a quantity
 # A figure that tells a change, not a level: "城镇化率提高7个百分点", "同比增长29%" (but "增至64万人" is a level).
-CHANGE_BEFORE = re.compile(r"(?:提高|提升|增长|增加|下降|减少|上涨|下跌|降低|扩大|缩小|翻了)了?(?:约|近|超|逾)?$")
-ASKS_CHANGE = re.compile(r"提高|提升|增长|增加|下降|减少|上涨|下跌|降低|扩大|缩小|增速|增幅|涨幅|降幅|变化|多了|少了|翻了|同比|环比")
+_CHANGE_VERBS = "提高|提升|增长|增加|下降|减少|上涨|下跌|降低|扩大|缩小|翻了"
+CHANGE_BEFORE = re.compile(rf"(?:{_CHANGE_VERBS})了?(?:约|近|超|逾)?$")
+ASKS_CHANGE = re.compile(rf"{_CHANGE_VERBS}|增速|增幅|涨幅|降幅|变化|多了|少了|同比|环比")
 CONCRETE_TYPES = frozenset({3, 4, 6})  # ANSWER_TYPES positions of a date, a quantity, a place: any answer holds one
 
 
@@ -281,8 +282,10 @@ def value_clause_conflict(question: str, sentence: str) -> bool:
     if holds is not ANSWER_TYPES[QUANTITY_TYPE][1]:
         return False
     asked = named_periods(question)
+    if not asked:
+        return False
     clauses = [c for c in CLAUSE_END.split(_simplified(sentence)) if _holds_new_value(holds, c, question)]
-    if not asked or not clauses:
+    if not clauses:
         return False
     units = {unit for _, unit in asked}
     return all(

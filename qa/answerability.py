@@ -59,7 +59,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from qa.normalize import word_boundaries
-from qa.numerals import NumberMention, chinese_to_number, find_numbers
+from qa.numerals import NumberMention, find_numbers, numeral_value
 from qa.sparse import QUESTION_WORDS, STOPWORDS, normalise, segmenter
 
 MODEL_FILE = Path(__file__).with_name("answerability.json")
@@ -162,13 +162,9 @@ def names_a_period(word: str) -> bool:
     return bool(named_periods(word))
 
 
-def _ordinals(text: str) -> set[tuple[float | None, str]]:
+def _ordinals(text: str) -> set[tuple[int | float | None, str]]:
     """(value, what it counts): 第19棒 -> (19, 棒), 第二批 -> (2, 批)."""
-    return {(_ordinal_value(m.group(1)), m.group(2)) for m in ORDINAL.finditer(text)}
-
-
-def _ordinal_value(numeral: str) -> float | None:
-    return float(numeral) if numeral.isdigit() else chinese_to_number(numeral)
+    return {(numeral_value(m.group(1)), m.group(2)) for m in ORDINAL.finditer(text)}
 
 
 def _years_of_source(source: str) -> set[tuple[float, str]]:

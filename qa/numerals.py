@@ -102,7 +102,8 @@ class NumberMention:
         return (float(self.value), self.unit)
 
 
-def _value(number: str) -> int | float | None:
+def numeral_value(number: str) -> int | float | None:
+    """The value of a number written in digits ("19", "8.4") or Chinese numerals ("十九"); None if neither."""
     if number[0].isdigit():
         return float(number) if "." in number else int(number)
     return chinese_to_number(number)
@@ -119,7 +120,7 @@ def find_numbers(text: str) -> list[NumberMention]:
             continue  # 一, 十 alone are words ("一起", "十分") far more often than numbers
         if match.start() > 0 and text[match.start() - 1] in NOT_A_COUNT and not number[0].isdigit():
             continue  # 哪一年, 每一天, 这一批: a word, not the number one
-        value = _value(number)
+        value = numeral_value(number)
         if value is None:
             continue
         if match.group("scale"):
