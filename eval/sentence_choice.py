@@ -94,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("path", type=Path)
     parser.add_argument("--limit", type=int, default=300)
     parser.add_argument("--fresh", action="store_true", help="search and embed again")
-    parser.add_argument("--misses", type=int, default=0, help="print this many wrong-sentence misses")
+    parser.add_argument("--misses", type=int, default=0, help="print this many misses of the class --kind")
+    parser.add_argument("--kind", default="wrong sentence", help="the class whose misses are printed (refused: with signals)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     questions, retrievals, sparse, embed, save = searches(args.path, args.limit, args.fresh)
@@ -108,9 +109,11 @@ def main(argv: list[str] | None = None) -> int:
         forced_hits += is_hit(forced.text, item.answers)
         kind = classify(decided.text, forced.text, decided.found, item.answers, retrieval.passages)
         classes[kind] += 1
-        if kind == "wrong sentence" and shown < args.misses:
+        if kind == args.kind and shown < args.misses:
             shown += 1
             print(f"- {item.question} | gold {item.answers[0]} | {compact(forced.text)[:150]}")
+            if kind == "refused":
+                print(f"  {decided.confidence:.2f}", {k: round(v, 2) for k, v in vars(decided.signals).items() if v})
     save()
     count = len(questions)
     print(f"{args.path.name}: {count} questions")

@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 
 from qa.answerability import (
+    ASKS_CHANGE,
+    CHANGE_VERBS,
     AnswerabilityModel,
     Signals,
     default_model,
@@ -48,7 +50,7 @@ from qa.passage import Passage, StoredPassage
 from qa.question import prepare_question, to_simplified
 from qa.retriever import Retrieval, RetrieverSource
 from qa.sentences import split_sentences
-from qa.sparse import QUESTION_WORDS, SparseIndex, content_words, tokenize
+from qa.sparse import QUESTION_WORDS, SparseIndex, content_words, segmenter, tokenize
 
 ANSWER_PASSAGES = 3  # sentences are taken from this many top passages
 MAX_SENTENCES = 2
@@ -94,11 +96,11 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     ),
     (
         re.compile(
-            r"什么时候|何时|哪一?天|哪一?年|几月|几号|哪个月|日期|截止|持续到|\bwhen\b|what (?:year|day|date)|until",
+            r"什么时候|何时|何年|哪一?天|哪一?年|几月|几号|哪个月|哪一?个?世[纪紀]|日期|截止|持续到|\bwhen\b|what (?:year|day|date)|until",
             re.IGNORECASE,
         ),
-        # a date, or an age that dates a life's event (自十八岁开始)
-        re.compile(r"\d+[年月日号]|月底|月初|年底|年初|[一二三四五六七八九十]+月|[\d一二三四五六七八九十]+岁"),
+        # a date, a century or decade ("7世纪", "九十年代"), or an age that dates a life's event (自十八岁开始)
+        re.compile(r"\d+[年月日号]|月底|月初|年底|年初|[一二三四五六七八九十]+月|[\d一二三四五六七八九十]+(?:岁|世纪|年代)"),
     ),
     (
         re.compile(
@@ -125,10 +127,9 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
 
 DATE_TYPE = 3  # the ANSWER_TYPES position of a date
 QUANTITY_TYPE = 4  # the ANSWER_TYPES position of a quantity
+PLACE_TYPE = 6  # the ANSWER_TYPES position of a place
 # A figure that tells a change, not a level: "城镇化率提高7个百分点", "同比增长29%" (but "增至64万人" is a level).
-_CHANGE_VERBS = "提高|提升|增长|增加|下降|减少|上涨|下跌|降低|扩大|缩小|翻了"
-CHANGE_BEFORE = re.compile(rf"(?:{_CHANGE_VERBS})了?(?:约|近|超|逾)?$")
-ASKS_CHANGE = re.compile(rf"{_CHANGE_VERBS}|增速|增幅|涨幅|降幅|变化|多了|少了|同比|环比")
+CHANGE_BEFORE = re.compile(rf"(?:{CHANGE_VERBS})了?(?:约|近|超|逾)?$")
 CONCRETE_TYPES = frozenset({3, 4, 6})  # ANSWER_TYPES positions of a date, a quantity, a place: any answer holds one
 
 
@@ -266,12 +267,23 @@ def _holds_new_value(holds: re.Pattern[str], text: str, question: str) -> bool:
     "贵州今年最大降水量出现在哪个县？" is no answer, nor 27 in "27个村一共公示了多少件？". A change
     ("提高7个百分点") is no level: it answers "提高了多少", not "城镇化率是多少"."""
     levels_only = holds is ANSWER_TYPES[QUANTITY_TYPE][1] and not ASKS_CHANGE.search(question)
+    if holds is ANSWER_TYPES[PLACE_TYPE][1] and any(place not in question for place in _place_names(text)):
+        return True
     return any(
         text[max(match.start() - 1, 0) : match.end()] not in question
         and match.group() not in question
         and not (levels_only and CHANGE_BEFORE.search(text[max(match.start() - 6, 0) : match.start()]))
         for match in holds.finditer(text)
     )
+
+
+@lru_cache(maxsize=4096)
+def _place_names(text: str) -> tuple[str, ...]:
+    """Places named without a suffix that says so (澎湖, 敦煌, 比佛利山庄): jieba's place names."""
+    import jieba.posseg
+
+    segmenter()  # the shared segmenter, with the question words taught
+    return tuple(pair.word for pair in jieba.posseg.cut(text) if pair.flag == "ns" and len(pair.word) >= 2)
 
 
 def value_clause_conflict(question: str, sentence: str) -> bool:
@@ -294,6 +306,25 @@ def value_clause_conflict(question: str, sentence: str) -> bool:
     )
 
 
+# A clause that is a date and nothing else: "1985年，当史都华得到奥斯卡终身成就奖时……" dates the clause after it.
+LONE_DATE = re.compile(r"\s*(?:公元|西元|民国)?[\d〇一二三四五六七八九十]+年(?:\d+月(?:\d+[日号])?(?:[初底中]|上旬|中旬|下旬)?)?\s*")
+
+
+def _value_clauses(sentence: str, holds: re.Pattern[str]) -> list[str]:
+    """The sentence's clauses (cut at commas and sentence marks); for a date asked, a clause that is only
+    a date is read with the clause after it."""
+    clauses = CLAUSE_END.split(sentence)
+    if holds is not ANSWER_TYPES[DATE_TYPE][1]:
+        return clauses
+    joined: list[str] = []
+    for clause in clauses:
+        if joined and LONE_DATE.fullmatch(joined[-1]):
+            joined[-1] += "，" + clause
+        else:
+            joined.append(clause)
+    return joined
+
+
 def clause_focus_missing(question: str, sentence: str, sparse: SparseIndex) -> float:
     """IDF share of the question's focus words that the clause holding the asked value lacks.
 
@@ -306,7 +337,7 @@ def clause_focus_missing(question: str, sentence: str, sparse: SparseIndex) -> f
     holds = _concrete_slot(question)
     if holds is None:
         return 0.0
-    clauses = [clause for clause in CLAUSE_END.split(_simplified(sentence)) if _holds_new_value(holds, clause, question)]
+    clauses = [clause for clause in _value_clauses(_simplified(sentence), holds) if _holds_new_value(holds, clause, question)]
     # A period (一季度, 2023年) often opens the sentence and holds for every clause after it
     # ("今年一季度，……公司产值达2300万元"); conflict and number_missing judge periods.
     focus = [word for word in focus_words(question) if not names_a_period(word)]
@@ -425,6 +456,29 @@ def _slot_before(item: _Scored, question: str) -> bool:
     )
 
 
+def _following(scored: list[_Scored], item: _Scored) -> _Scored | None:
+    """The sentence after `item` in its passage, when it was scored."""
+    return next((c for c in scored if c.passage_rank == item.passage_rank and c.previous == item.sentence), None)
+
+
+def _slot_sentence(scored: list[_Scored], question: str) -> str:
+    """The best sentence, with the one after it when that one holds the value asked for and it does not."""
+    best = scored[0]
+    following = _following(scored, best)
+    if following is not None and _slot_after(best, following, question):
+        return best.sentence + following.sentence
+    return best.sentence
+
+
+def _slot_after(item: _Scored, following: _Scored, question: str) -> bool:
+    """The question asks for a date, a quantity or a place that the sentence lacks and the one after holds.
+
+    "流长乡27个村党支部同步公示《为民办实事承诺清单》。" answers "一共公示了多少件" with the next one,
+    "此次集体公示承诺事项122件".
+    """
+    return answer_slot_missing(question, item.sentence) == 1.0 and answer_slot_missing(question, following.sentence) == 0.0
+
+
 def _not_questions(scored: list[_Scored]) -> list[_Scored]:
     """A question does not answer a question ("沉香如屑的主演有谁？" copied from a forum title)."""
     return [item for item in scored if not QUESTION_SENTENCE.search(item.sentence)] or scored
@@ -441,12 +495,12 @@ def _choose(scored: list[_Scored], question: str) -> list[_Scored]:
         # the sentence it points back to, or that holds what it lacks, goes with it and takes no runner-up's place
         chosen.insert(0, _Scored(best.score, best.previous, best.passage_rank))
         limit += 1
-    if DESCRIPTION_QUESTION.search(_simplified(question)):
-        # a reason, a way or a look is told over more than one sentence: the one after goes with it
-        following = next((c for c in scored if c.passage_rank == best.passage_rank and c.previous == best.sentence), None)
-        if following is not None:
-            chosen.append(following)
-            limit += 1
+    following = _following(scored, best)
+    if following is not None and (DESCRIPTION_QUESTION.search(_simplified(question)) or _slot_after(best, following, question)):
+        # a reason, a way or a look is told over more than one sentence, and a figure is often given in
+        # the sentence after the one that names what it counts: the one after goes with it
+        chosen.append(following)
+        limit += 1
     for candidate in scored[1:]:
         if len(chosen) >= limit:
             break
@@ -498,6 +552,7 @@ def answer_signals(
     sparse: SparseIndex,
     cosines: dict[str, float] | None = None,
     question: str = "",
+    slot_sentence: str = "",
 ) -> Signals:
     """What the answerability decision reads about the best sentence and the passages; see qa.answerability.
 
@@ -511,8 +566,10 @@ def answer_signals(
     context = to_simplified(f"{source.title}\n{best.previous}\n{best.sentence}")
     dense_rank, keyword_rank = retrieval.dense_ranks[0], retrieval.keyword_ranks[0]
     passage_text = to_simplified(f"{source.title}\n{source.section}\n{source.text}")
-    conflict = number_conflict(query, context, passage_text, source.source)
-    unit = unit_match(query, _simplified(f"{best.previous}{best.sentence}"))
+    asks_figure = _concrete_slot(query) is ANSWER_TYPES[QUANTITY_TYPE][1]
+    conflict = number_conflict(query, context, passage_text, source.source, figure=asks_figure)
+    slot_sentence = slot_sentence or best.sentence  # the best one, with the one after when that holds the value
+    unit = unit_match(query, _simplified(f"{best.previous}{slot_sentence}"))
     return Signals(
         lexical=evidence(query, passages, sparse),
         semantic=max([retrieval.cosines[0], *(cosines or {}).values()]),
@@ -528,9 +585,9 @@ def answer_signals(
         answer_cosine=(cosines or {}).get(best.sentence, retrieval.cosines[0]),
         sentence_lexical=coverage(words, best.sentence, sparse),
         number_missing=number_missing(query, context),
-        slot_missing=answer_slot_missing(query, best.sentence),
+        slot_missing=answer_slot_missing(query, slot_sentence),
         unit_missing=float(unit == 0.0),
-        clause_focus_missing=clause_focus_missing(query, best.sentence, sparse),
+        clause_focus_missing=clause_focus_missing(query, slot_sentence, sparse),
         person_missing=person_missing(query, _simplified(best.sentence)),
     )
 
@@ -570,7 +627,7 @@ def extract_answer(
     cosines = sentence_cosines(retrieval, embed, [item.sentence for item in candidates])
     scored = _not_questions(_score_sentences(query, words, retrieval.passages, sparse, cosines) if cosines else lexical)
     chosen = _choose(scored, query)
-    signals = answer_signals(query, retrieval, scored[0], sparse, cosines, question)
+    signals = answer_signals(query, retrieval, scored[0], sparse, cosines, question, _slot_sentence(scored, query))
     confidence = (model or default_model()).probability(signals)
     if confidence < (model or default_model()).threshold:
         return Answer(NOT_FOUND, retrieval.passages, False, query, question, confidence=confidence, signals=signals)

@@ -73,15 +73,26 @@ SOURCE_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)[-_年]")
 
 
 _NUMBER = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千]+)(?:多|余)?[万亿]?(?:多|余)?"
-ASKED_UNITS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
-    (re.compile(asks), re.compile(_NUMBER + holds))
-    for asks, holds in (
-        (r"多少(?:名|个人|人)|几(?:名|个人)|人数|员工|职工|人口", r"(?:名|人|位)"),
-        (r"多少钱|多少资金|多少奖励|多少万元|多少亿元|多少元|花了多少|卖多少", r"(?:[美港欧日韩澳加台]?元|英镑)"),
-        (r"比例|百分之几|百分比|占比|占多少", r"(?:%|％|成|个百分点)"),
-        (r"多少(?:平方公里|平方米)|多大面积|面积.*多少", r"(?:平方公里|平方米|亩)"),
+_MONEY = r"(?:[美港欧日韩澳加台]?元|英镑|美金)"
+# A question asks a change ("增长了多少") rather than a level ("城镇化率是多少").
+CHANGE_VERBS = "提高|提升|增长|增加|下降|减少|上涨|下跌|降低|扩大|缩小|翻了"
+ASKS_CHANGE = re.compile(rf"{CHANGE_VERBS}|增速|增幅|涨幅|降幅|变化|多了|少了|同比|环比")
+# What a measure is counted in, when the question asks its level at the end: "旅游收益是多少？" asks
+# for money (4.22亿人次 does not answer it), "粮食总产量是多少？" for a weight (26.1% does not).
+_LEVEL_ASKED = r"[^，,。？?！!；;]{0,4}多少[？?。！!\s]*$"
+_MONEY_MEASURES = "收入|收益|营收|利润|票房|产值|销售额|营业额|成交额|交易额|罚款|投资额|总投资|生产总值|GDP|税收|价格|售价|票价|房价|工资|预算|经费"
+_WEIGHT_MEASURES = "产量|总产量"
+ASKED_UNITS: tuple[tuple[re.Pattern[str], re.Pattern[str], bool], ...] = tuple(
+    (re.compile(asks), re.compile(_NUMBER + holds), levels_only)
+    for asks, holds, levels_only in (
+        (r"多少(?:名|个人|人)|几(?:名|个人)|人数|员工|职工|人口", r"(?:名|人|位)", False),
+        (r"多少钱|多少资金|多少奖励|多少万元|多少亿元|多少元|花了多少|卖多少", _MONEY, False),
+        (r"比例|百分之几|百分比|占比|占多少", r"(?:%|％|成|个百分点)", False),
+        (r"多少(?:平方公里|平方米)|多大面积|面积.*多少", r"(?:平方公里|平方米|亩)", False),
+        # a sum of money is often written without 元 after its scale: "总票房67.57亿。"
+        (rf"(?:{_MONEY_MEASURES}){_LEVEL_ASKED}", rf"(?:{_MONEY}|(?<=[万亿])(?![\u4e00-\u9fff%％]))", True),
+        (rf"(?:{_WEIGHT_MEASURES}){_LEVEL_ASKED}", r"(?:吨|斤|公斤|千克|克)", True),
     )
-    if holds is not None
 )
 _COUNTED = re.compile(r"多少(户|家|处|件|栋|支|场|项|条|所|座|批|次|亩|吨|公里|份|辆)")
 
@@ -152,9 +163,22 @@ def _discriminating(mention: NumberMention) -> bool:
     return mention.unit in DISCRIMINATING_UNITS and (mention.unit != "年" or mention.value >= 1000)
 
 
+# A span of years ("2013—2021年", "2021年至2025年") is a period of its own, not each of its years.
+YEAR_SPAN = re.compile(r"(?<!\d)(?:19|20)\d\d年?\s*[-—–~～至到]\s*(?:19|20)\d\d年")
+SPAN = (-1.0, "年")  # stands for any span of years: another period than a single year
+# A year written without 年 before what it dates: "2022中关村论坛", "2021赛季", 2021“中国旅游文化周”.
+BARE_YEAR = re.compile(r"(?<![\d.])((?:19|20)\d\d)(?=[“\"《]|[\u4e00-\u9fff])(?![多余万亿])")
+
+
 def named_periods(text: str) -> set[tuple[float, str]]:
-    """The periods and numbered things a text names, as (value, unit): 2023年 -> (2023, 年)."""
-    return {mention.key for mention in find_numbers(text) if _discriminating(mention)}
+    """The periods and numbered things a text names, as (value, unit): 2023年 -> (2023, 年), 2022中关村论坛
+    -> (2022, 年); a span of years (2013—2021年) is SPAN, another period than any one year."""
+    spans = YEAR_SPAN.findall(text)
+    if spans:
+        text = YEAR_SPAN.sub("，", text)
+    periods = {mention.key for mention in find_numbers(text) if _discriminating(mention)}
+    periods |= {(float(year), "年") for year in BARE_YEAR.findall(text)}
+    return periods | {SPAN} if spans else periods
 
 
 def names_a_period(word: str) -> bool:
@@ -171,19 +195,22 @@ def _years_of_source(source: str) -> set[tuple[float, str]]:
     return {(float(m.group(1)), "年") for m in SOURCE_YEAR.finditer(source)}
 
 
-def number_conflict(question: str, evidence: str, passage_text: str, source: str = "") -> bool:
+def number_conflict(question: str, evidence: str, passage_text: str, source: str = "", figure: bool = False) -> bool:
     """The question names a quarter/year/month/line/ordinal that the evidence holds only with other values.
 
     `evidence` is the answer sentence with its title and the sentence before it: "二季度投资多少"
     against "一季度，完成投资8.4亿元" conflicts. The source's date stands for the year of
     evidence that names none. An ordinal (第一棒) conflicts when the evidence holds another of the same
-    counted thing (第19棒) and the passage never names the asked one.
+    counted thing (第19棒) and the passage never names the asked one. With `figure` (the question asks
+    a quantity) a span of years does not name the years in it.
     """
     asked = named_periods(question)
     held = named_periods(evidence)
     if not any(unit == "年" for _, unit in held):
         held |= _years_of_source(source)
-    everywhere = {m.key for m in find_numbers(evidence)} | held
+    # A state over a span of years holds in each of them (国家主席 1960年至1964年 answers 1960年), a figure
+    # over a span does not: "2013—2021年年均增长6.1%" is no 2021 figure.
+    everywhere = {m.key for m in find_numbers(YEAR_SPAN.sub("，", evidence) if figure else evidence)} | held
     for value, unit in asked:
         if (value, unit) in everywhere:
             continue
@@ -215,7 +242,9 @@ def unit_match(question: str, sentence: str) -> float:
     """
     question = _asking_clause(question)
     edges = word_boundaries(question)  # a unit is asked by whole words: 演员|工作室 holds no 员工
-    for asks, holds in ASKED_UNITS:
+    for asks, holds, levels_only in ASKED_UNITS:
+        if levels_only and ASKS_CHANGE.search(question):
+            continue
         if any(m.start() in edges and m.end() in edges for m in asks.finditer(question)):
             return 1.0 if holds.search(sentence) else 0.0
     counted = _COUNTED.search(question)
@@ -247,11 +276,17 @@ def _names(text: str) -> set[str]:
     return names
 
 
+def _written_out(short: str, text: str) -> bool:
+    """The text writes out a name the question abbreviates: a Chinese abbreviation keeps characters of the
+    full name in their order, 商信银行 for 西贡商业信用银行."""
+    return re.search(r"[\u4e00-\u9fff]{0,2}".join(map(re.escape, short)), text) is not None
+
+
 def name_conflict(question: str, evidence: str, passages_text: str) -> bool:
     """The question names a place or organisation the passages never mention, and the evidence names another."""
     held = _names(evidence)
     for name in _names(question):
-        if name in passages_text or any(name in other or other in name for other in held):
+        if name in passages_text or _written_out(name, passages_text) or any(name in other or other in name for other in held):
             continue
         suffix = next((s for s in NAME_SUFFIXES if name.endswith(s)), None)
         if suffix is not None and any(other.endswith(suffix) for other in held):
@@ -270,6 +305,9 @@ ROLE_QUERY = re.compile(
 _SPEAKER = re.compile(r"[\u4e00-\u9fff]{2}(?:说|表示|指出|介绍)")
 _ORGANISATION = re.compile(r"(?:公司|集团|局|委员会|政府|大学|学院|学校|协会|中心|银行|医院|部|厂|社|团|队|院|所)$")
 _PERSON_FLAGS = frozenset({"nr", "nrfg", "nrt", "nt", "nz"})  # jieba: person names, organisations, other proper nouns
+# What names no one: a title (《白鹿原》, read as a person's name), an award, cup, contest or festival (茅盾文学奖).
+_TITLE = re.compile(r"《[^》]*》")
+_NOT_SOMEBODY = re.compile(r"(?:奖|杯|赛|节)$")
 
 
 def person_missing(question: str, sentence: str) -> float:
@@ -293,8 +331,8 @@ def person_missing(question: str, sentence: str) -> float:
     import jieba.posseg
 
     segmenter()  # the shared segmenter, with the question words taught
-    for pair in jieba.posseg.cut(sentence):
-        if len(pair.word) < 2 or pair.word in question:
+    for pair in jieba.posseg.cut(_TITLE.sub("，", sentence)):
+        if len(pair.word) < 2 or pair.word in question or _NOT_SOMEBODY.search(pair.word):
             continue
         if pair.flag in _PERSON_FLAGS or (pair.flag.startswith("n") and _ORGANISATION.search(pair.word)):
             return 0.0

@@ -13,6 +13,7 @@ from qa.answer import (
     _choose,
     _compose,
     _Scored,
+    _slot_sentence,
     answer,
     answer_type_match,
     extract_answer,
@@ -134,6 +135,8 @@ def test_a_traditional_sentence_holds_the_quantity_a_question_asks_for():
         ("清镇市的城镇化率提高了多少？", "近年来，城镇化率提高7个百分点。", 0.0),
         ("工业增加值同比增长多少？", "规上工业增加值同比增长29%。", 0.0),
         ("清镇市常住人口有多少？", "常住人口增至64万人。", 0.0),  # 增至 gives the level
+        ("荷兰援军只能前往哪里躲避风雨？", "荷兰援军被迫离开海岸，前往澎湖躲避风雨。", 0.0),  # a place without a suffix
+        ("伊斯兰教在哪一个世纪传入阿富汗？", "佛教艺术保留至7世纪伊斯兰教传入当地为止。", 0.0),  # a century dates
     ],
 )
 def test_answer_slot_missing(question, sentence, missing):
@@ -155,6 +158,8 @@ AOHE = "目前，凹河村共种植樱桃600亩，枇杷456亩。"
         ("为什么能提前完成？", "由于订单充足，工厂提前完成任务。", 0.0),  # no date, quantity or place is asked
         ("种了多少亩葡萄？", "6月21日举行了活动。", 0.0),  # no quantity at all: slot_missing says it
         ("《我们的冬奥》的上映时间？", "Jan 30, 2022 ... 上映时间：2月19日.", 0.0),  # a colon ends no clause
+        # a clause that is only a date dates the clause after it
+        ("史都华在哪一年获颁奥斯卡终身成就奖？", "1985年，史都华获颁奥斯卡终身成就奖。", 0.0),
     ],
 )
 def test_clause_focus_missing(question, sentence, missing):
@@ -183,6 +188,8 @@ def test_clause_focus_missing_reads_the_clause_nearest_to_the_question():
         ("阵内智则目前担任什么节目的主持人？", "任何句子。", 0.0),  # it asks for a programme
         ("发改局的副局长是谁？", "清镇市发改局副局长黄海说。", 0.0),  # a speaker
         ("J Storm公司目前的社长是谁？", "目前社长是藤岛茱莉景子。", 0.0),  # the role, then its holder
+        # a title (白鹿原 reads as a person's name) or an award names no one
+        ("《人世间》的编剧是谁", "《人世间》是第三部茅盾文学奖获奖作品改编剧，和《白鹿原》不同。", 1.0),
     ],
 )
 def test_person_missing(question, sentence, missing):
@@ -301,6 +308,17 @@ def test_a_reason_or_a_description_takes_the_sentence_after_the_best_one():
     assert [item.sentence for item in _choose(scored, "钙含量比菠菜高多少？")] == [best.sentence, "其他。"]
 
 
+def test_a_value_asked_for_that_the_best_sentence_lacks_is_read_in_the_one_after():
+    best = _Scored(1.0, "流长乡27个村党支部同步公示为民办实事承诺清单。", 0, "本报讯")
+    following = _Scored(0.3, "此次集体公示承诺事项122件。", 0, best.sentence)
+    runner_up = _Scored(0.95, "其他。", 1)
+    scored = [best, runner_up, following]
+    question = "流长乡27个村党支部一共公示了多少件承诺事项？"
+    assert [item.sentence for item in _choose(scored, question)] == [best.sentence, following.sentence, "其他。"]
+    assert _slot_sentence(scored, question) == best.sentence + following.sentence
+    assert _slot_sentence(scored, "流长乡有多少个村党支部公示了清单？") == best.sentence  # the best holds 27个
+
+
 @pytest.mark.parametrize(
     ("question", "sentence", "conflict"),
     [
@@ -309,7 +327,8 @@ def test_a_reason_or_a_description_takes_the_sentence_after_the_best_one():
         ("2023年我国CPI上涨了多少？", "预计2023年全年CPI同比上涨2.1%，略高于2022年的水平。", False),
         # a period opening the sentence holds for the clauses after it: conflict reads the sentence
         ("清镇市二季度完成工业投资多少？", "一季度，清镇市完成工业投资8.4亿元。", False),
-        ("2021年我国工业增加值增长了多少？", "2013—2021年，我国工业增加值年均增长6.1%。", False),  # a span holding it
+        # the figure's clause names no period (number_conflict reads the span before it)
+        ("2021年我国工业增加值增长了多少？", "2013—2021年，我国工业增加值年均增长6.1%。", False),
         ("2022年春运火车票什么时候开售？", "2021年12月31日起开售。", False),  # a date is asked, not a quantity
     ],
 )

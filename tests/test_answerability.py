@@ -63,6 +63,21 @@ def test_an_ordinal_conflicts_with_another_of_the_same_counted_thing():
     assert not number_conflict("谁是第一棒火炬手？", evidence, evidence + "第一棒火炬手是罗致焕。")
 
 
+def test_a_span_of_years_holds_a_state_in_each_year_but_no_figure_of_one():
+    figure = "2013—2021年，我国工业增加值年均增长6.1%。"
+    assert number_conflict("2021年我国工业增加值增长了多少？", figure, figure, figure=True)
+    assert not number_conflict("2013—2021年我国工业增加值年均增长多少？", figure, figure, figure=True)
+    state = "1960年至1964年，总理周恩来和国家主席刘少奇领导了国民经济的调整工作。"
+    assert not number_conflict("1960年时哪一个人担任了国家主席一职？", state, state)
+
+
+def test_a_year_written_without_nian_before_what_it_dates_is_a_year():
+    evidence = "Jul 22, 2022 ... 共同主办的2021“中国旅游文化周”启动仪式暨宁夏（银川）专场活动启幕。"
+    assert number_conflict("哪个国家主办了2022年的“中国旅游文化周”？", evidence, evidence)
+    assert not number_conflict("哪个国家主办了2021年的“中国旅游文化周”？", evidence, evidence)
+    assert not number_conflict("2022年考研报名人数", "报名人数达2000余人。", "报名人数达2000余人。")  # 2000余 is a count
+
+
 @pytest.mark.parametrize(
     ("question", "sentence", "match"),
     [
@@ -72,6 +87,13 @@ def test_an_ordinal_conflicts_with_another_of_the_same_counted_thing():
         ("一共查出多少处隐患？", "共排查出隐患17546处。", 1.0),
         ("一共查出多少处隐患？", "共排查出隐患17546个。", 0.0),
         ("种了多少樱桃？", "共种植樱桃600亩。", 0.5),
+        # a measure asked at the end of the question is counted in its own unit
+        ("2022年国庆节假期全国旅游收益是多少？", "全国国内旅游出游4.22亿人次，同比减少18.2%。", 0.0),
+        ("2022年国庆节假期全国旅游收益是多少？", "实现国内旅游收入2872.1亿元。", 1.0),
+        ("春节档的总票房是多少？", "春节档总票房67.57亿。", 1.0),  # 元 is often left out after 亿
+        ("河南的粮食总产量是多少？", "河南夏粮总产量占全国的26.1%。", 0.0),
+        ("河南的粮食总产量是多少？", "全省粮食总产量1308.84亿斤。", 1.0),
+        ("香港GDP增长了多少？", "增长6.4%。", 0.5),  # a change is asked, not a level
     ],
 )
 def test_unit_match(question, sentence, match):
@@ -83,6 +105,12 @@ def test_name_conflict_needs_another_name_of_the_same_kind():
     assert name_conflict("红枫村种了多少亩樱桃？", evidence, evidence)
     assert not name_conflict("凹河村种了多少亩樱桃？", evidence, evidence)
     assert not name_conflict("全市种了多少亩樱桃？", evidence, evidence)  # 全市 is no name
+
+
+def test_a_name_the_passages_write_out_in_full_is_no_conflict():
+    passage = "西贡商业信用银行（Sacombank），是越南第二大私营的商业银行。该银行的总部位于胡志明市。"
+    assert not name_conflict("西贡商信银行的总部在哪里？", passage, passage)  # 商信 abbreviates 商业信用
+    assert name_conflict("中国工商银行的总部在哪里？", passage, passage)
 
 
 def test_missing_nouns_are_the_question_nouns_the_text_lacks():
