@@ -34,6 +34,7 @@ from qa.answerability import (
     Signals,
     default_model,
     focus_words,
+    listed_item_conflict,
     missing_nouns,
     name_conflict,
     named_periods,
@@ -579,7 +580,12 @@ def answer_signals(
         agreement=((1 / dense_rank if dense_rank else 0.0) + (1 / keyword_rank if keyword_rank else 0.0)) / 2,
         missing_rare=_missing_rare(words, top, sparse),
         missing_noun=_missing_rare(missing_nouns(query, passage_text), passage_text, sparse),
-        conflict=float(conflict or name_conflict(query, context, top) or value_clause_conflict(query, best.sentence)),
+        conflict=float(
+            conflict
+            or name_conflict(query, context, top)
+            or value_clause_conflict(query, best.sentence)
+            or listed_item_conflict(query, _simplified(best.sentence))
+        ),
         foreign=0.0 if HAN.search(question or query) else 1.0,
         focus_missing=_focus_missing(query, _simplified(f"{source.title}{best.previous}{best.sentence}"), sparse),
         answer_cosine=(cosines or {}).get(best.sentence, retrieval.cosines[0]),

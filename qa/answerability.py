@@ -259,6 +259,43 @@ def _asking_clause(question: str) -> str:
     return next((clause for clause in reversed(clauses) if _ASKS_ANYWHERE.search(clause)), question)
 
 
+_LISTED_FIGURE = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千]+)(?:多|余)?[万亿]?(?:多|余)?"
+
+
+def listed_item_conflict(question: str, sentence: str) -> bool:
+    """The question asks how many of an item ("多少亩葡萄"), and the sentence lists figures of that unit
+    for other items only ("樱桃600亩，枇杷456亩，李子20亩"): the asked item is not on the list.
+
+    The items are the words just before each figure; the asked item is the noun after the unit
+    ("多少亩葡萄", "多少户的猪圈") or else the last before it ("葡萄有多少亩"), and it is nowhere in the
+    sentence (a total asked of 果树 is answered where 果树 is named)."""
+    counted = _COUNTED.search(question)
+    if not counted:
+        return False
+    asked = _asked_item(question[: counted.start()], question[counted.end() :])
+    if asked is None or asked in sentence:
+        return False
+    unit = counted.group(1)
+    items = []
+    for figure in re.finditer(_LISTED_FIGURE + re.escape(unit), sentence):
+        words = [w for w in _segment(sentence[max(figure.start() - 8, 0) : figure.start()]) if HAN.fullmatch(w)]
+        if words:
+            items.append(words[-1])
+    return len(set(items)) >= 2 and not any(item in question for item in items)
+
+
+def _asked_item(before: str, after: str) -> str | None:
+    """The noun a "多少+unit" question counts: the first after the unit, else the last before it."""
+    import jieba.posseg
+
+    _segment("")  # the shared segmenter, with the question words taught
+    nouns_after = [p.word for p in jieba.posseg.cut(after) if p.flag[:1] in NOUN_FLAGS and len(p.word) >= 2]
+    if nouns_after:
+        return nouns_after[0]
+    nouns_before = [p.word for p in jieba.posseg.cut(before) if p.flag[:1] in NOUN_FLAGS and len(p.word) >= 2]
+    return nouns_before[-1] if nouns_before else None
+
+
 def _names(text: str) -> set[str]:
     """Proper names of places and organisations: 清镇市, 红枫村, 贵阳市商贸学校 (not 全市, 我们公司)."""
     import jieba.posseg

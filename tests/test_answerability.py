@@ -13,6 +13,7 @@ from qa.answerability import (
     Signals,
     default_model,
     focus_words,
+    listed_item_conflict,
     missing_nouns,
     name_conflict,
     number_conflict,
@@ -199,3 +200,20 @@ def test_a_unit_is_asked_by_whole_words():
     assert unit_match("她被邀请与谁一起到演员工作室做研究？", "她和几位演员一起去了。") == 0.5
     assert unit_match("公司有多少员工？", "公司有员工5.7万余人。") == 1.0  # 万余: about
     assert unit_match("微软花了多少钱收购动视暴雪", "这笔687亿美元的支出") == 1.0  # 美元 is money too
+
+
+FRUIT = "目前，凹河村共种植樱桃600亩，枇杷456亩，李子20亩，柑橘20亩，几乎家家户户都有果树。"
+
+
+@pytest.mark.parametrize(
+    ("question", "conflict"),
+    [
+        ("凹河村种了多少亩葡萄？", True),  # the list gives the figures of other fruit only
+        ("凹河村葡萄有多少亩？", True),  # the item before the asking words
+        ("凹河村种了多少亩樱桃？", False),  # on the list
+        ("凹河村的果树一共有多少亩？", False),  # the sentence names 果树: a total may be read there
+        ("凹河村种了多少吨葡萄？", False),  # no list in the unit asked
+    ],
+)
+def test_an_item_missing_from_a_list_of_figures_conflicts(question, conflict):
+    assert listed_item_conflict(question, FRUIT) is conflict
