@@ -472,11 +472,9 @@ def _slot_sentence(scored: list[_Scored], question: str) -> str:
 
 
 def _slot_after(item: _Scored, following: _Scored, question: str) -> bool:
-    """The question asks for a date, a quantity or a place that the sentence lacks and the one after holds.
-
-    "流长乡27个村党支部同步公示《为民办实事承诺清单》。" answers "一共公示了多少件" with the next one,
-    "此次集体公示承诺事项122件".
-    """
+    """The question asks for a date, a quantity or a place that the sentence lacks and the one after holds:
+    a sentence names what is counted ("各村党支部同步公示《为民办实事承诺清单》。") and the next one
+    gives the figure ("此次集体公示承诺事项122件")."""
     return answer_slot_missing(question, item.sentence) == 1.0 and answer_slot_missing(question, following.sentence) == 0.0
 
 

@@ -19,7 +19,8 @@ best evidence and weighs them with a logistic regression fitted offline
 - conflict: the question names a quarter, year, month, line, batch or ordinal that the
   evidence holds with another value (and never with the asked one), or a place or
   organisation the passages do not name while the evidence names another of its kind, or a
-  quantity whose own clause names another period (`qa.answer.value_clause_conflict`);
+  quantity whose own clause names another period (`qa.answer.value_clause_conflict`), or an item
+  missing from a list of figures ("多少亩葡萄" against "樱桃600亩，枇杷456亩": `listed_item_conflict`);
 - foreign: the question has no Chinese characters (English): its lexical signals say nothing,
   only the dense ones do;
 - focus_missing: the IDF share of the question's focus (the words next to what it asks: 葡萄 in
@@ -60,6 +61,7 @@ from pathlib import Path
 
 from qa.normalize import word_boundaries
 from qa.numerals import NumberMention, find_numbers, numeral_value
+from qa.sentences import TITLE
 from qa.sparse import QUESTION_WORDS, STOPWORDS, normalise, segmenter
 
 MODEL_FILE = Path(__file__).with_name("answerability.json")
@@ -178,7 +180,7 @@ def named_periods(text: str) -> set[tuple[float, str]]:
         text = YEAR_SPAN.sub("，", text)
     periods = {mention.key for mention in find_numbers(text) if _discriminating(mention)}
     periods |= {(float(year), "年") for year in BARE_YEAR.findall(text)}
-    return periods | {SPAN} if spans else periods
+    return (periods | {SPAN}) if spans else periods
 
 
 def names_a_period(word: str) -> bool:
@@ -259,9 +261,6 @@ def _asking_clause(question: str) -> str:
     return next((clause for clause in reversed(clauses) if _ASKS_ANYWHERE.search(clause)), question)
 
 
-_LISTED_FIGURE = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千]+)(?:多|余)?[万亿]?(?:多|余)?"
-
-
 def listed_item_conflict(question: str, sentence: str) -> bool:
     """The question asks how many of an item ("多少亩葡萄"), and the sentence lists figures of that unit
     for other items only ("樱桃600亩，枇杷456亩，李子20亩"): the asked item is not on the list.
@@ -277,7 +276,7 @@ def listed_item_conflict(question: str, sentence: str) -> bool:
         return False
     unit = counted.group(1)
     items = []
-    for figure in re.finditer(_LISTED_FIGURE + re.escape(unit), sentence):
+    for figure in re.finditer(_NUMBER + re.escape(unit), sentence):
         words = [w for w in _segment(sentence[max(figure.start() - 8, 0) : figure.start()]) if HAN.fullmatch(w)]
         if words:
             items.append(words[-1])
@@ -343,7 +342,6 @@ _SPEAKER = re.compile(r"[\u4e00-\u9fff]{2}(?:说|表示|指出|介绍)")
 _ORGANISATION = re.compile(r"(?:公司|集团|局|委员会|政府|大学|学院|学校|协会|中心|银行|医院|部|厂|社|团|队|院|所)$")
 _PERSON_FLAGS = frozenset({"nr", "nrfg", "nrt", "nt", "nz"})  # jieba: person names, organisations, other proper nouns
 # What names no one: a title (《白鹿原》, read as a person's name), an award, cup, contest or festival (茅盾文学奖).
-_TITLE = re.compile(r"《[^》]*》")
 _NOT_SOMEBODY = re.compile(r"(?:奖|杯|赛|节)$")
 
 
@@ -368,7 +366,7 @@ def person_missing(question: str, sentence: str) -> float:
     import jieba.posseg
 
     segmenter()  # the shared segmenter, with the question words taught
-    for pair in jieba.posseg.cut(_TITLE.sub("，", sentence)):
+    for pair in jieba.posseg.cut(TITLE.sub("，", sentence)):
         if len(pair.word) < 2 or pair.word in question or _NOT_SOMEBODY.search(pair.word):
             continue
         if pair.flag in _PERSON_FLAGS or (pair.flag.startswith("n") and _ORGANISATION.search(pair.word)):

@@ -105,6 +105,11 @@ def test_split_sentences_keeps_closing_quotes():
     assert split_sentences("他说：“好。”然后走了。\n第二段") == ["他说：“好。”", "然后走了。", "第二段"]
 
 
+def test_a_title_is_never_cut_into_sentences():
+    text = "《卡拉OK.LIVE！‧台北‧我》是张雨生的第六张专辑。他说：“好。”然后走了。"
+    assert split_sentences(text) == ["《卡拉OK.LIVE！‧台北‧我》是张雨生的第六张专辑。", "他说：“好。”", "然后走了。"]
+
+
 def test_a_traditional_sentence_holds_the_quantity_a_question_asks_for():
     from qa.answer import answer_type_match
 
