@@ -462,20 +462,28 @@ def _following(scored: list[_Scored], item: _Scored) -> _Scored | None:
     return next((c for c in scored if c.passage_rank == item.passage_rank and c.previous == item.sentence), None)
 
 
+VALUE_REACH = 2  # sentences after the best one searched for the value it lacks
+
+
+def _value_after(scored: list[_Scored], best: _Scored, question: str) -> list[_Scored]:
+    """The sentences after the best one, up to the first that holds the date, quantity or place asked
+    for, when the best one holds none (VALUE_REACH at most): a sentence names what is counted
+    ("各村党支部同步公示《为民办实事承诺清单》。") and a later one gives the figure ("此次集体公示
+    承诺事项122件")."""
+    if answer_slot_missing(question, best.sentence) != 1.0:
+        return []
+    after: list[_Scored] = []
+    item = best
+    while len(after) < VALUE_REACH and (item := _following(scored, item)) is not None:
+        after.append(item)
+        if answer_slot_missing(question, item.sentence) == 0.0:
+            return after
+    return []
+
+
 def _slot_sentence(scored: list[_Scored], question: str) -> str:
-    """The best sentence, with the one after it when that one holds the value asked for and it does not."""
-    best = scored[0]
-    following = _following(scored, best)
-    if following is not None and _slot_after(best, following, question):
-        return best.sentence + following.sentence
-    return best.sentence
-
-
-def _slot_after(item: _Scored, following: _Scored, question: str) -> bool:
-    """The question asks for a date, a quantity or a place that the sentence lacks and the one after holds:
-    a sentence names what is counted ("各村党支部同步公示《为民办实事承诺清单》。") and the next one
-    gives the figure ("此次集体公示承诺事项122件")."""
-    return answer_slot_missing(question, item.sentence) == 1.0 and answer_slot_missing(question, following.sentence) == 0.0
+    """The best sentence, with those after it up to the one that holds the value asked for (_value_after)."""
+    return "".join(item.sentence for item in [scored[0], *_value_after(scored, scored[0], question)])
 
 
 def _not_questions(scored: list[_Scored]) -> list[_Scored]:
@@ -495,9 +503,13 @@ def _choose(scored: list[_Scored], question: str) -> list[_Scored]:
         chosen.insert(0, _Scored(best.score, best.previous, best.passage_rank))
         limit += 1
     following = _following(scored, best)
-    if following is not None and (DESCRIPTION_QUESTION.search(_simplified(question)) or _slot_after(best, following, question)):
-        # a reason, a way or a look is told over more than one sentence, and a figure is often given in
-        # the sentence after the one that names what it counts: the one after goes with it
+    after = _value_after(scored, best, question)
+    if after:
+        # a figure is often given in a sentence after the one that names what it counts
+        chosen += after
+        limit += len(after)
+    elif following is not None and DESCRIPTION_QUESTION.search(_simplified(question)):
+        # a reason, a way or a look is told over more than one sentence: the one after goes with it
         chosen.append(following)
         limit += 1
     for candidate in scored[1:]:

@@ -90,7 +90,7 @@ ASKED_UNITS: tuple[tuple[re.Pattern[str], re.Pattern[str], bool], ...] = tuple(
         (r"多少(?:名|个人|人)|几(?:名|个人)|人数|员工|职工|人口", r"(?:名|人|位)", False),
         (r"多少钱|多少资金|多少奖励|多少万元|多少亿元|多少元|花了多少|卖多少", _MONEY, False),
         (r"比例|百分之几|百分比|占比|占多少", r"(?:%|％|成|个百分点)", False),
-        (r"多少(?:平方公里|平方米)|多大面积|面积.*多少", r"(?:平方公里|平方米|亩)", False),
+        (r"多少(?:平方公里|平方米)|多大面积|面积.*多少", r"\s*(?:平方公里|平方千米|平方米|亩|公顷|km²|km2|m²|平方英里|英亩)", False),
         # a sum of money is often written without 元 after its scale: "总票房67.57亿。"
         (rf"(?:{_MONEY_MEASURES}){_LEVEL_ASKED}", rf"(?:{_MONEY}|(?<=[万亿])(?![\u4e00-\u9fff%％]))", True),
         (rf"(?:{_WEIGHT_MEASURES}){_LEVEL_ASKED}", r"(?:吨|斤|公斤|千克|克)", True),

@@ -324,6 +324,22 @@ def test_a_value_asked_for_that_the_best_sentence_lacks_is_read_in_the_one_after
     assert _slot_sentence(scored, "流长乡有多少个村党支部公示了清单？") == best.sentence  # the best holds 27个
 
 
+def test_the_value_is_looked_for_two_sentences_after_the_best_one_at_most():
+    best = _Scored(1.0, "流长乡各村党支部同步公示为民办实事承诺清单。", 0)
+    context = _Scored(0.2, "此举是该乡推进党史学习教育的具体行动。", 0, best.sentence)
+    figure = _Scored(0.1, "此次集体公示承诺事项122件。", 0, context.sentence)
+    question = "流长乡一共公示了多少件承诺事项？"
+    assert _slot_sentence([best, context, figure], question) == best.sentence + context.sentence + figure.sentence
+    assert [item.sentence for item in _choose([best, context, figure], question)] == [
+        best.sentence,
+        context.sentence,
+        figure.sentence,
+    ]
+    later = _Scored(0.1, "其中已完成98件。", 0, "又一句。")
+    between = _Scored(0.1, "又一句。", 0, context.sentence)
+    assert _slot_sentence([best, context, between, later], question) == best.sentence  # three sentences on: too far
+
+
 @pytest.mark.parametrize(
     ("question", "sentence", "conflict"),
     [

@@ -95,6 +95,7 @@ def test_a_year_written_without_nian_before_what_it_dates_is_a_year():
         ("河南的粮食总产量是多少？", "河南夏粮总产量占全国的26.1%。", 0.0),
         ("河南的粮食总产量是多少？", "全省粮食总产量1308.84亿斤。", 1.0),
         ("香港GDP增长了多少？", "增长6.4%。", 0.5),  # a change is asked, not a level
+        ("巴黎第四区的土地面积是多少？", "该区土地面积1.601 km²。", 1.0),
     ],
 )
 def test_unit_match(question, sentence, match):
