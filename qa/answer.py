@@ -42,6 +42,7 @@ from qa.answerability import (
     number_conflict,
     number_missing,
     person_missing,
+    tagged,
     unit_match,
 )
 from qa.followup import resolve_followup
@@ -51,7 +52,7 @@ from qa.passage import Passage, StoredPassage
 from qa.question import prepare_question, to_simplified
 from qa.retriever import Retrieval, RetrieverSource
 from qa.sentences import split_sentences
-from qa.sparse import QUESTION_WORDS, SparseIndex, content_words, segmenter, tokenize
+from qa.sparse import QUESTION_WORDS, SparseIndex, content_words, tokenize
 
 ANSWER_PASSAGES = 3  # sentences are taken from this many top passages
 MAX_SENTENCES = 2
@@ -253,6 +254,7 @@ def _concrete_slot(question: str) -> re.Pattern[str] | None:
     return ANSWER_TYPES[DATE_TYPE][1] if DATE_QUERY.search(question) else None
 
 
+@lru_cache(maxsize=4096)  # asked of the same sentences by the sentence choice and by the signals
 def answer_slot_missing(question: str, sentence: str) -> float:
     """1.0 when the question asks for a date, a quantity or a place and the sentence holds none.
 
@@ -281,10 +283,7 @@ def _holds_new_value(holds: re.Pattern[str], text: str, question: str) -> bool:
 @lru_cache(maxsize=4096)
 def _place_names(text: str) -> tuple[str, ...]:
     """Places named without a suffix that says so (澎湖, 敦煌, 比佛利山庄): jieba's place names."""
-    import jieba.posseg
-
-    segmenter()  # the shared segmenter, with the question words taught
-    return tuple(pair.word for pair in jieba.posseg.cut(text) if pair.flag == "ns" and len(pair.word) >= 2)
+    return tuple(word for word, flag in tagged(text) if flag == "ns" and len(word) >= 2)
 
 
 def value_clause_conflict(question: str, sentence: str) -> bool:
@@ -297,7 +296,7 @@ def value_clause_conflict(question: str, sentence: str) -> bool:
     asked = named_periods(question)
     if not asked:
         return False
-    clauses = [c for c in CLAUSE_END.split(_simplified(sentence)) if _holds_new_value(holds, c, question)]
+    clauses = [c for c in _value_clauses(_simplified(sentence), holds) if _holds_new_value(holds, c, question)]
     if not clauses:
         return False
     units = {unit for _, unit in asked}
@@ -579,7 +578,7 @@ def answer_signals(
     passage_text = to_simplified(f"{source.title}\n{source.section}\n{source.text}")
     asks_figure = _concrete_slot(query) is ANSWER_TYPES[QUANTITY_TYPE][1]
     conflict = number_conflict(query, context, passage_text, source.source, figure=asks_figure)
-    slot_sentence = slot_sentence or best.sentence  # the best one, with the one after when that holds the value
+    slot_sentence = slot_sentence or best.sentence  # the best one, with those after it up to the value it lacks
     unit = unit_match(query, _simplified(f"{best.previous}{slot_sentence}"))
     return Signals(
         lexical=evidence(query, passages, sparse),

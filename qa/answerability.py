@@ -160,6 +160,19 @@ def _segment(text: str) -> list[str]:
     return segmenter().lcut(text)
 
 
+def tagged(text: str) -> list[tuple[str, str]]:
+    """(word, part of speech) by jieba, with the words the shared segmenter was taught."""
+    import jieba.posseg
+
+    segmenter()
+    return [(pair.word, pair.flag) for pair in jieba.posseg.cut(text)]
+
+
+def _nouns(text: str) -> list[str]:
+    """Nouns of two or more characters (jieba part of speech)."""
+    return [word for word, flag in tagged(text) if flag[:1] in NOUN_FLAGS and len(word) >= 2]
+
+
 def _discriminating(mention: NumberMention) -> bool:
     """A period or numbered thing: a quarter, a month, a line; 年 only as a calendar year (not 三年)."""
     return mention.unit in DISCRIMINATING_UNITS and (mention.unit != "年" or mention.value >= 1000)
@@ -285,22 +298,16 @@ def listed_item_conflict(question: str, sentence: str) -> bool:
 
 def _asked_item(before: str, after: str) -> str | None:
     """The noun a "多少+unit" question counts: the first after the unit, else the last before it."""
-    import jieba.posseg
-
-    _segment("")  # the shared segmenter, with the question words taught
-    nouns_after = [p.word for p in jieba.posseg.cut(after) if p.flag[:1] in NOUN_FLAGS and len(p.word) >= 2]
+    nouns_after = _nouns(after)
     if nouns_after:
         return nouns_after[0]
-    nouns_before = [p.word for p in jieba.posseg.cut(before) if p.flag[:1] in NOUN_FLAGS and len(p.word) >= 2]
+    nouns_before = _nouns(before)
     return nouns_before[-1] if nouns_before else None
 
 
 def _names(text: str) -> set[str]:
     """Proper names of places and organisations: 清镇市, 红枫村, 贵阳市商贸学校 (not 全市, 我们公司)."""
-    import jieba.posseg
-
-    segmenter()  # the shared segmenter, with the question words taught
-    pairs = [(pair.word, pair.flag) for pair in jieba.posseg.cut(text)]
+    pairs = tagged(text)
     names = set()
     for position, (word, flag) in enumerate(pairs):
         if flag in PROPER_FLAGS and len(word) >= 2:
@@ -363,13 +370,10 @@ def person_missing(question: str, sentence: str) -> float:
         named = re.search(re.escape(word) + r"(?:是|为|：|:)\s*([^\s，。,；;！？]{2,})", sentence)
         if named and named.group(1) not in question:
             return 0.0
-    import jieba.posseg
-
-    segmenter()  # the shared segmenter, with the question words taught
-    for pair in jieba.posseg.cut(TITLE.sub("，", sentence)):
-        if len(pair.word) < 2 or pair.word in question or _NOT_SOMEBODY.search(pair.word):
+    for word, flag in tagged(TITLE.sub("，", sentence)):
+        if len(word) < 2 or word in question or _NOT_SOMEBODY.search(word):
             continue
-        if pair.flag in _PERSON_FLAGS or (pair.flag.startswith("n") and _ORGANISATION.search(pair.word)):
+        if flag in _PERSON_FLAGS or (flag.startswith("n") and _ORGANISATION.search(word)):
             return 0.0
     return 1.0
 
@@ -413,11 +417,4 @@ def focus_words(question: str) -> list[str]:
 
 def missing_nouns(question: str, text: str) -> list[str]:
     """Nouns of two or more characters of the question that the text does not hold (苹果, 员工, 服务业)."""
-    import jieba.posseg
-
-    _segment("")  # the shared segmenter, with the question words taught
-    return [
-        pair.word
-        for pair in jieba.posseg.cut(question)
-        if len(pair.word) >= 2 and pair.flag[:1] in NOUN_FLAGS and pair.word not in text
-    ]
+    return [word for word in _nouns(question) if word not in text]
