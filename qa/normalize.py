@@ -75,7 +75,9 @@ class CorpusTerms:
         words = {w for w in vocabulary if 2 <= len(w) <= max(WINDOWS) and HAN.fullmatch(w)}
         # A place name starts a word: 动农村 in "带动农村" (带动 is a word) is none.
         places = {
-            m.group(1) for m in PLACE.finditer(self._text) if self._text[max(m.start() - 1, 0) : m.start() + 1] not in words
+            m.group(1)
+            for m in PLACE.finditer(self._text)
+            if self._text[max(m.start() - 1, 0) : m.start() + 1] not in words
         }
         self._vocabulary = sorted(words | places)
         self._frequency = frequency or {}
@@ -128,28 +130,100 @@ def _rewrite_numbers(question: str, terms: CorpusTerms) -> tuple[str, list[tuple
 
 
 def _homophone(window: str, terms: CorpusTerms) -> str | None:
+    if terms.contains(window) or _common(window):
+        return None
     for word in terms.sounding_like(window):
-        if word != window and any(a == b for a, b in zip(word, window)) and not terms.contains(window):
-            return word
+        if word == window or not any(a == b for a, b in zip(word, window)) or _common(word):
+            continue
+        if _dictionary_tag(window) is not None and _dictionary_tag(word) not in (None, *NAME_TAGS):
+            continue  # 推估 and 推古, 将名 and 江名: two words of the language, neither a name, are two words
+        return word
     return None
+
+
+# A word the language uses this often (jieba's dictionary counts) is typed as meant (体裁, 外貌,
+# 小时), and is no name of the documents a typo could stand for (队友, 似的, 有点): the typos
+# this rewrite corrects are of names and terms (清镇市, 暗流镇, 旭鼎, 华锦).
+COMMON_WORD = 200
+NAME_TAGS = ("ns", "nr", "nt", "nz")  # place, person, organisation, other proper name
+
+
+def _common(word: str) -> bool:
+    return _dictionary().FREQ.get(word, 0) >= COMMON_WORD
+
+
+def _dictionary_tag(word: str) -> str | None:
+    """The part of speech jieba's dictionary gives the word; None when the dictionary lacks it."""
+    import jieba.posseg
+
+    _dictionary()
+    return jieba.posseg.dt.word_tag_tab.get(word)
+
+
+def _dictionary():
+    from qa.sparse import segmenter
+
+    return segmenter().dt
 
 
 def word_boundaries(question: str) -> set[int]:
     """Positions where a word of the question starts or ends."""
+    return {0, *(end for _, _, end in _words(question))}
+
+
+def _words(question: str) -> list[tuple[str, int, int]]:
+    """(word, start, end) of each word of the question, as the segmenter cuts it."""
     from qa.sparse import segmenter
 
-    edges, position = {0}, 0
+    words, position = [], 0
     for word in segmenter().lcut(question):
+        words.append((word, position, position + len(word)))
         position += len(word)
-        edges.add(position)
-    return edges
+    return words
+
+
+def _asking(word: str) -> bool:
+    """A word that says what is asked (哪些, 何时, 几次, 多大): typed as meant, and it carries the question's type."""
+    from qa.sparse import QUESTION_WORDS
+
+    return (
+        word in QUESTION_WORDS
+        or any(c in ASKING_CHARACTERS for c in word)
+        or word.startswith(("什么", "怎么", "甚么"))
+        or (len(word) == 2 and word[0] == "多")
+    )
+
+
+ASKING_CHARACTERS = "哪几何谁"
+# Characters that stand as words of their own (是, 的, 在…): a run that starts or ends with one is
+# a word glued to it by the segmenter ("家了", "队有", "镇在"), not a name typed wrong.
+FUNCTION_CHARACTERS = "的了是在于所时上其为有与及都也就把被将对从向以做着过之"
+
+
+def _may_be_typo(words: list[tuple[str, str]], terms: CorpusTerms) -> bool:
+    """Whether a run of whole words could be a homophone typo at all.
+
+    - The question's own asking words are typed as meant: on a corpus of encyclopaedia paragraphs
+      "有哪些" sounds like the index's 那些, "何时" like 何氏, "几次" like 及次, "多大" like 多达.
+    - A run whose words of two or more characters the documents all hold is a phrase of the
+      documents' words: "比例是" sounds like 比利时 and "高英是" like a glued 高英时. A typo has a
+      word the documents lack (清真 in 清真市) or only single characters (凹和村).
+    """
+    if any(_asking(word) for word, _ in words):
+        return False
+    run = "".join(piece for _, piece in words)
+    if run[-1] not in PLACE_SUFFIXES and (run[0] in FUNCTION_CHARACTERS or run[-1] in FUNCTION_CHARACTERS):
+        return False
+    longer = [piece for _, piece in words if len(piece) > 1]
+    return len(words) == 1 or not longer or not all(terms.contains(piece) for piece in longer)
 
 
 def _rewrite_homophones(question: str, terms: CorpusTerms) -> tuple[str, list[tuple[str, str]]]:
     """Replace runs of whole words that sound like an index word; a run never starts inside a word."""
     changes = []
     chars = list(question)
-    edges = word_boundaries(question)
+    words = _words(question)
+    edges = {0, *(end for _, _, end in words)}
     for run in HAN.finditer(question):
         position = run.start()
         while position < run.end():
@@ -159,6 +233,14 @@ def _rewrite_homophones(question: str, terms: CorpusTerms) -> tuple[str, list[tu
                     continue
                 if end not in edges and question[end - 1] not in PLACE_SUFFIXES:
                     continue  # 凹和村种了: the segmenter glues 村种, but 村 ends a place name
+                # the words the run covers, cut at its ends (村种 glued: 村)
+                inside = [
+                    (word, question[max(start, position) : min(stop, end)])
+                    for word, start, stop in words
+                    if start < end and stop > position
+                ]
+                if not _may_be_typo(inside, terms):
+                    continue
                 word = _homophone(question[position:end], terms)
                 if word is not None:
                     chars[position:end] = list(word)  # same length: positions stay valid

@@ -6,7 +6,8 @@
 Steps: drop lone surrogates, turn control characters into spaces, NFKC (full-width
 letters, digits and punctuation to their usual forms), traditional to simplified
 Chinese (OpenCC t2s), collapse white space, and cut to MAX_QUESTION_CHARS. OpenCC maps
-traditional characters, not every variant form (淸 stays 淸).
+traditional characters, not every variant form (淸 stays 淸); 甚麼, Taiwan's spelling of 什么,
+is read as 什么 so that the question's type is seen.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def prepare_question(question: object) -> PreparedQuestion:
         raise EmptyQuestionError()
     truncated = len(question) > MAX_QUESTION_CHARS
     text = unicodedata.normalize("NFKC", _printable(question[:MAX_QUESTION_CHARS]))
-    text = re.sub(r"\s+", " ", to_simplified(text)).strip()
+    text = re.sub(r"\s+", " ", to_simplified(text)).strip().replace("甚么", "什么")
     if not text:
         raise EmptyQuestionError()
     return PreparedQuestion(text, truncated)

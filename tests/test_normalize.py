@@ -7,6 +7,7 @@ from pathlib import Path
 from qa.answer import answer
 from qa.index import build_index
 from qa.normalize import CorpusTerms, normalize_question, pinyin_key
+from qa.question import prepare_question
 from qa.retriever import Retriever
 
 TEXT = "一季度，清镇市完成工业投资8.4亿元，同比增长29%。2024年凹河村共种植樱桃600亩，3000人参加。"
@@ -81,3 +82,40 @@ def test_which_year_is_not_the_number_one():
 def test_a_character_repeated_many_times_counts_once():
     assert normalize_question("樱桃多少亩？？？？啊啊啊啊啊", terms()).text == "樱桃多少亩？啊"
     assert normalize_question("11110亩", terms()).text == "11110亩"  # digits are kept
+
+
+def test_the_questions_own_asking_words_are_never_rewritten():
+    # an encyclopaedia corpus holds 那些, 何氏, 多达, 及次 and 那里; the question's 哪些, 何时, 多大, 几次
+    # and 哪里 are typed as meant and say what is asked
+    terms = CorpusTerms(["那些何氏多达及次那里"], ["那些", "何氏", "多达", "及次", "那里"])
+    for question in ("游戏的模式有哪些？", "袋鼠最初是何时被发现的？", "公园的面积有多大？", "获得过几次冠军？", "首届比赛在哪里举行？"):
+        assert normalize_question(question, terms).changes == [], question
+
+
+def test_a_run_of_the_documents_own_words_is_no_typo():
+    # 比例 + 是 sounds like 比利时, but the documents hold 比例: the question says what it means
+    terms = CorpusTerms(["男女生比例为1比1。比利时队获胜。"], ["比例", "比利时"])
+    assert normalize_question("男女生比例是多少？", terms).changes == []
+
+
+def test_a_word_the_language_uses_often_is_typed_as_meant():
+    # 外形 (a common word) is not the index's 外星; 人里 is no word but 人力 is a common one, not a name
+    assert normalize_question("这种鱼的外形是怎样的？", CorpusTerms(["外星人"], ["外星"])).changes == []
+    assert normalize_question("人里资源", CorpusTerms(["人力资源"], ["人力"])).changes == []
+
+
+def test_a_character_glued_to_a_word_is_no_typo():
+    # the segmenter glues 家了 in "118家了吗"; the index's 家乐 sounds like it
+    terms = CorpusTerms(["家乐福超市"], ["家乐"])
+    assert normalize_question("企业到118家了吗？", terms).changes == []
+
+
+def test_two_words_of_the_language_neither_a_name_are_two_words():
+    # 益气 and 逸气 are both in the dictionary and neither names anything: no typo of each other
+    assert normalize_question("益气的作用", CorpusTerms(["逸气横生"], ["逸气"])).changes == []
+    # 清镇 is a place name: 清真 typed for it is corrected
+    assert normalize_question("清真工业投资多少", CorpusTerms(["清镇工业投资"], ["清镇"])).text == "清镇工业投资多少"
+
+
+def test_taiwan_spelling_of_shenme_is_read_as_shenme():
+    assert prepare_question("銀水牛獎代表甚麼榮譽?").text == "银水牛奖代表什么荣誉?"
