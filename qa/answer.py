@@ -44,6 +44,7 @@ from qa.answerability import (
     person_missing,
     tagged,
     unit_match,
+    which_measures,
 )
 from qa.followup import resolve_followup
 from qa.generation import GenerationConfig, generate_answer
@@ -98,7 +99,8 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     ),
     (
         re.compile(
-            r"什么时候|何时|何年|哪一?天|哪一?年|几月|几号|哪个月|哪一?个?世[纪紀]|日期|截止|持续到|\bwhen\b|what (?:year|day|date)|until",
+            r"什么时候|何时|何年|哪一?天|哪一?年|几月|几号|哪个月|哪一?个?世[纪紀]|日期|截止|持续到|(?:西元|公元)几年"
+            r"|\bwhen\b|what (?:year|day|date)|until",
             re.IGNORECASE,
         ),
         # a date, a century or decade ("7世纪", "九十年代"), or an age that dates a life's event (自十八岁开始)
@@ -176,7 +178,7 @@ class _Scored:
 
 
 def _question_words(query: str) -> list[str]:
-    return [word for word in dict.fromkeys(tokenize(query)) if word not in QUESTION_WORDS]
+    return [word for word in dict.fromkeys(tokenize(query)) if word not in QUESTION_WORDS | which_measures(query)]
 
 
 def _sentences_in_context(passages: list[Passage]) -> list[tuple[int, str, str]]:
@@ -197,7 +199,7 @@ def evidence(query: str, passages: list[Passage], sparse: SparseIndex) -> float:
     missing subject ("GDP", "市长") weighs more than a missing common word; per sentence,
     so that words scattered over a long passage do not add up to an answer.
     """
-    words = [word for word in content_words(query) if word not in QUESTION_WORDS]
+    words = [word for word in content_words(query) if word not in QUESTION_WORDS | which_measures(query)]
     return max(
         (
             coverage(words, f"{passages[rank].title}{previous}{sentence}", sparse)
@@ -435,9 +437,11 @@ def _focus(question: str) -> list[str]:
     return [word for word in focus_words(question) if word not in QUESTION_WORDS]
 
 
-# A sentence that opens by pointing back ("此时韩遂逝世，……", "赛后，……", "这次事件……") or is a bare
-# clause ("降居顺成宫。") reads only after the sentence before it.
-POINTS_BACK = re.compile(r"^(?:此时|此后|其后|随后|之后|赛后|事后|战后|会后|这次|此次|这一|同年|次年|翌年|当时|于是|因此|所以|最终)")
+# A sentence that opens by pointing back ("此时韩遂逝世，……", "赛后，……", "这次事件……", "该项目……",
+# "其叶柄……", "他……"), that has no subject of its own ("是欧洲大陆唯一以佛教为主的地区。", "于瓜伦多卡德
+# 与恒河相汇……": the place asked for is the subject of the sentence before) or is a bare clause
+# ("降居顺成宫。") reads only after the sentence before it.
+POINTS_BACK = re.compile(r"^(?:此|这|其|该|他|她|它|是|为|于|随后|之后|赛后|事后|战后|会后|同年|次年|翌年|当时|因此|所以|最终)")
 SHORT_SENTENCE = 8  # characters
 
 
@@ -569,7 +573,7 @@ def answer_signals(
     `question` is the question as typed when `query` translates it (qa.english): it stays foreign.
     """
     passages = retrieval.passages
-    words = [word for word in content_words(query) if word not in QUESTION_WORDS]
+    words = [word for word in content_words(query) if word not in QUESTION_WORDS | which_measures(query)]
     # Read in simplified characters, as the query is: 員工 in a traditional passage is the 员工 asked for.
     top = to_simplified("\n".join(f"{p.title}\n{p.section}\n{p.text}" for p in passages[:ANSWER_PASSAGES]))
     source = passages[best.passage_rank]

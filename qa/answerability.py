@@ -257,11 +257,20 @@ def unit_match(question: str, sentence: str) -> float:
     """
     question = _asking_clause(question)
     edges = word_boundaries(question)  # a unit is asked by whole words: 演员|工作室 holds no 员工
-    for asks, holds, levels_only in ASKED_UNITS:
-        if levels_only and ASKS_CHANGE.search(question):
-            continue
-        if any(m.start() in edges and m.end() in edges for m in asks.finditer(question)):
-            return 1.0 if holds.search(sentence) else 0.0
+    # The measure named last is the one asked: "人口中大约占多少比例" asks a share, not a head count.
+    asked = max(
+        (
+            (m.end(), -position, holds)
+            for position, (asks, holds, levels_only) in enumerate(ASKED_UNITS)
+            if not (levels_only and ASKS_CHANGE.search(question))
+            for m in asks.finditer(question)
+            if m.start() in edges and m.end() in edges
+        ),
+        default=None,
+        key=lambda found: found[:2],
+    )
+    if asked is not None:
+        return 1.0 if asked[2].search(sentence) else 0.0
     counted = _COUNTED.search(question)
     if counted:
         return 1.0 if re.search(_NUMBER + counted.group(1), sentence) else 0.0
@@ -381,6 +390,17 @@ def person_missing(question: str, sentence: str) -> float:
 ASKING = re.compile(r"^(?:多少|几(?!乎)|什么|哪|谁|怎么|怎样|如何|为什么|为何|何|是否|是不是|有没有|多大|多长|多久|多高|多远)")
 _ASKS_ANYWHERE = re.compile(ASKING.pattern.removeprefix("^"))
 FOCUS_REACH = 2  # content words either side of the asking word
+# The measure word of "哪一个人", "哪一种米", "哪条河" belongs to the asking word: 一个 says nothing of what is asked.
+WHICH_MEASURE = re.compile(r"哪(一?[个种位条座部次场项支所间家名本首句段期届代类样])")
+
+
+def which_measures(question: str) -> frozenset[str]:
+    """The measure words that follow 哪 in the question (一个 in 哪一个人), as the segmenter may cut them."""
+    found: set[str] = set()
+    for match in WHICH_MEASURE.finditer(question):
+        found.update({match.group(1), match.group(1)[-1]})
+    return frozenset(found)
+
 _CLAUSE_BREAK = re.compile(r"[，,。？?！!；;：:、\s]")
 
 
@@ -400,6 +420,7 @@ def focus_words(question: str) -> list[str]:
     elif not asking and HAN.search(question):
         asking = [len(tokens)]  # a search-box query ("C919商业首飞时间"): its last words are what it asks
     focus: list[str] = []
+    measures = which_measures(normalise(question))
     for position in asking:
         for step in (-1, 1):
             taken = 0
@@ -408,7 +429,7 @@ def focus_words(question: str) -> list[str]:
                 token = tokens[i]
                 if _CLAUSE_BREAK.fullmatch(token):
                     break
-                if token not in STOPWORDS and token not in QUESTION_WORDS and not ASKING.match(token) and re.search(r"\w", token):
+                if token not in (STOPWORDS | QUESTION_WORDS | measures) and not ASKING.match(token) and re.search(r"\w", token):
                     focus.append(token)
                     taken += 1
                 i += step

@@ -12,7 +12,11 @@
   contain, whose pinyin (tones ignored, as pinyin input methods type it) is that of a word
   of the index sharing at least one character in the same place, becomes that word
   (清真市 -> 清镇市). The words come from the index itself, never from a list: its keyword
-  vocabulary, and the place names of its text (the characters before 村/镇/市…).
+  vocabulary, and the place names of its text (the characters before 村/镇/市…). A run is left
+  as typed when it is one of the question's asking words (哪些, 何时), a phrase of words the
+  documents hold (比例是), a word glued to 是/的/了, or a common word of the language (体裁); a
+  common word is never what a typo meant (队友), nor is a dictionary word that names nothing
+  when the run typed is a dictionary word too (推估, 推古). See _may_be_typo and _homophone.
 
 Traditional characters are mapped to simplified before this, by `qa.question`.
 """
@@ -37,6 +41,10 @@ WINDOWS = (4, 3, 2)  # longest first: 凹和村 -> 凹河村 before 和村 -> �
 # two or three characters before one of these.
 PLACE_SUFFIXES = "村镇乡县市区站"
 PLACE = re.compile(rf"(?=([\u4e00-\u9fff]{{2,3}}[{PLACE_SUFFIXES}]))")
+ASKING_CHARACTERS = "哪几何谁"  # a word holding one asks (哪些, 几次, 何时, 因何, 谁家)
+# Characters that stand as words of their own (是, 的, 在…): a run that starts or ends with one is
+# a word glued to it by the segmenter ("家了", "队有", "镇在"), not a name typed wrong.
+FUNCTION_CHARACTERS = "的了是在于所时上其为有与及都也就把被将对从向以做着过之"
 
 
 @lru_cache(maxsize=1)
@@ -194,12 +202,6 @@ def _asking(word: str) -> bool:
     )
 
 
-ASKING_CHARACTERS = "哪几何谁"
-# Characters that stand as words of their own (是, 的, 在…): a run that starts or ends with one is
-# a word glued to it by the segmenter ("家了", "队有", "镇在"), not a name typed wrong.
-FUNCTION_CHARACTERS = "的了是在于所时上其为有与及都也就把被将对从向以做着过之"
-
-
 def _may_be_typo(words: list[tuple[str, str]], terms: CorpusTerms) -> bool:
     """Whether a run of whole words could be a homophone typo at all.
 
@@ -208,6 +210,8 @@ def _may_be_typo(words: list[tuple[str, str]], terms: CorpusTerms) -> bool:
     - A run whose words of two or more characters the documents all hold is a phrase of the
       documents' words: "比例是" sounds like 比利时 and "高英是" like a glued 高英时. A typo has a
       word the documents lack (清真 in 清真市) or only single characters (凹和村).
+    - A run that starts or ends with a function character (是, 的, 了…) holds a word the segmenter
+      glued to it ("家了" in "118家了吗"), unless it ends a place name (凹和村).
     """
     if any(_asking(word) for word, _ in words):
         return False

@@ -52,7 +52,20 @@ def test_a_sentence_that_names_its_subject_in_the_sentence_before_still_answers(
     # lexical scoring alone (no sentence vectors): the fake encoder's bigram cosines would favour the first sentence
     question = "清镇铝新材料产业园配套设施建设项目总投资多少？"
     result = extract_answer(question, question, retriever.search(question), retriever.sparse, model=ALWAYS_ANSWER)
-    assert result.text.startswith("该项目总投资3.36亿元")
+    # "该项目……" points back: the sentence that says which project comes first, then the figure
+    assert result.text.startswith("在清镇铝新材料产业园配套设施建设项目工地上")
+    assert "该项目总投资3.36亿元" in result.text
+
+
+def test_a_sentence_without_its_own_subject_is_shown_after_the_one_it_continues():
+    from qa.answer import _choose, _score_sentences
+
+    # "是欧洲大陆唯一……" has no subject of its own: the place asked for is named in the sentence before
+    region = _plant_passage("卡尔梅克共和国位于欧洲东南部。是欧洲大陆唯一以佛教为主的地区。首府为埃利斯塔。")
+    question = "欧洲大陆唯一以佛教为主的地区在何处？"
+    scored = _score_sentences(question, ["欧洲", "大陆", "佛教", "地区"], [region], _Idf())
+    assert scored[0].sentence == "是欧洲大陆唯一以佛教为主的地区。"
+    assert [c.sentence for c in _choose(scored, question)][:2] == ["卡尔梅克共和国位于欧洲东南部。", scored[0].sentence]
 
 
 def test_a_follow_up_is_searched_with_the_question_it_follows(retriever: Retriever):
@@ -142,6 +155,8 @@ def test_a_traditional_sentence_holds_the_quantity_a_question_asks_for():
         ("清镇市常住人口有多少？", "常住人口增至64万人。", 0.0),  # 增至 gives the level
         ("荷兰援军只能前往哪里躲避风雨？", "荷兰援军被迫离开海岸，前往澎湖躲避风雨。", 0.0),  # a place without a suffix
         ("伊斯兰教在哪一个世纪传入阿富汗？", "佛教艺术保留至7世纪伊斯兰教传入当地为止。", 0.0),  # a century dates
+        ("第五次围剿战争是于西元几年的事情？", "1934年，在第五次围剿战争中，国军攻占中央苏区。", 0.0),  # 西元几年 asks a year
+        ("第五次围剿战争是于西元几年的事情？", "在第五次围剿战争中，国军投入五十万兵力。", 1.0),
     ],
 )
 def test_answer_slot_missing(question, sentence, missing):

@@ -96,6 +96,9 @@ def test_a_year_written_without_nian_before_what_it_dates_is_a_year():
         ("河南的粮食总产量是多少？", "全省粮食总产量1308.84亿斤。", 1.0),
         ("香港GDP增长了多少？", "增长6.4%。", 0.5),  # a change is asked, not a level
         ("巴黎第四区的土地面积是多少？", "该区土地面积1.601 km²。", 1.0),
+        # the measure named last is asked: a share of the population, not a head count
+        ("香港的人口中，信仰基督教的人口中大约占多少比例？", "基督教约占在香港人口的13%。", 1.0),
+        ("香港的人口中，信仰基督教的人口中大约占多少比例？", "信徒约有90万人。", 0.0),
     ],
 )
 def test_unit_match(question, sentence, match):
@@ -173,6 +176,12 @@ def test_more_evidence_never_lowers_the_shipped_probability():
 )
 def test_focus_words_are_the_words_next_to_what_is_asked(question, focus):
     assert focus <= set(focus_words(question))
+
+
+def test_the_measure_word_of_which_is_no_focus():
+    # 哪一个人 is cut 哪 + 一个 + 人: 一个 belongs to the asking word, 人 and 古生物学 to what is asked
+    focus = focus_words("哪一个人被称为古生物学之父？")
+    assert "一个" not in focus and "人" in focus
 
 
 def test_a_question_without_an_asking_word_has_no_focus():
