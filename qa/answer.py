@@ -36,6 +36,7 @@ from qa.answerability import (
     focus_words,
     listed_item_conflict,
     missing_nouns,
+    modifier_conflict,
     name_conflict,
     named_periods,
     names_a_period,
@@ -53,7 +54,7 @@ from qa.passage import Passage, StoredPassage
 from qa.question import prepare_question, to_simplified
 from qa.retriever import Retrieval, RetrieverSource
 from qa.sentences import split_sentences
-from qa.sparse import QUESTION_WORDS, SparseIndex, content_words, tokenize
+from qa.sparse import QUESTION_WORDS, SparseIndex, content_words, segmenter, tokenize
 
 ANSWER_PASSAGES = 3  # sentences are taken from this many top passages
 MAX_SENTENCES = 2
@@ -178,7 +179,24 @@ class _Scored:
 
 
 def _question_words(query: str) -> list[str]:
-    return [word for word in dict.fromkeys(tokenize(query)) if word not in QUESTION_WORDS | which_measures(query)]
+    return _unglued([word for word in dict.fromkeys(tokenize(query)) if word not in QUESTION_WORDS | which_measures(query)])
+
+
+def _content_words(query: str) -> list[str]:
+    """The question's words that say what it is about (precise mode): no asking word, no measure word of 哪一个."""
+    return _unglued([word for word in content_words(query) if word not in QUESTION_WORDS | which_measures(query)])
+
+
+GLUED = "是的在"  # characters the segmenter glues to a name it does not know: 黄华麒是, 潘淑是
+
+
+def _unglued(words: list[str]) -> list[str]:
+    """Words with a glued 是/的/在 cut off ("黄华麒是哪个大学毕业的" is cut 黄华麒是 | 哪个 | …): a name
+    the documents hold is then found in the sentences that name it. Words of the dictionary stay."""
+    frequency = segmenter().dt.FREQ
+    return list(
+        dict.fromkeys(word[:-1] if len(word) >= 3 and word[-1] in GLUED and not frequency.get(word) else word for word in words)
+    )
 
 
 def _sentences_in_context(passages: list[Passage]) -> list[tuple[int, str, str]]:
@@ -199,7 +217,7 @@ def evidence(query: str, passages: list[Passage], sparse: SparseIndex) -> float:
     missing subject ("GDP", "市长") weighs more than a missing common word; per sentence,
     so that words scattered over a long passage do not add up to an answer.
     """
-    words = [word for word in content_words(query) if word not in QUESTION_WORDS | which_measures(query)]
+    words = _content_words(query)
     return max(
         (
             coverage(words, f"{passages[rank].title}{previous}{sentence}", sparse)
@@ -573,7 +591,7 @@ def answer_signals(
     `question` is the question as typed when `query` translates it (qa.english): it stays foreign.
     """
     passages = retrieval.passages
-    words = [word for word in content_words(query) if word not in QUESTION_WORDS | which_measures(query)]
+    words = _content_words(query)
     # Read in simplified characters, as the query is: 員工 in a traditional passage is the 员工 asked for.
     top = to_simplified("\n".join(f"{p.title}\n{p.section}\n{p.text}" for p in passages[:ANSWER_PASSAGES]))
     source = passages[best.passage_rank]
@@ -598,6 +616,7 @@ def answer_signals(
             or name_conflict(query, context, top)
             or value_clause_conflict(query, best.sentence)
             or listed_item_conflict(query, _simplified(best.sentence))
+            or modifier_conflict(query, _simplified(best.sentence))
         ),
         foreign=0.0 if HAN.search(question or query) else 1.0,
         focus_missing=_focus_missing(query, _simplified(f"{source.title}{best.previous}{best.sentence}"), sparse),

@@ -305,6 +305,39 @@ def listed_item_conflict(question: str, sentence: str) -> bool:
     return len(set(items)) >= 2 and not any(item in question for item in items)
 
 
+def modifier_conflict(question: str, sentence: str) -> bool:
+    """The question asks a figure of a kind of thing ("规模以上服务业企业有多少家"), and the sentence
+    gives it for another kind of the same thing ("规模以上工业企业数量达118家"): the question's
+    modifier (服务业) is nowhere in the sentence, which puts another noun (工业) before the same head
+    (企业). Modifiers that start alike are taken for spellings of one kind (服务 and 服务业)."""
+    asking = _ASKS_QUANTITY.search(question)
+    if not asking:
+        return False
+    words = [(w, f) for w, f in tagged(question[: asking.start()]) if w.strip()]
+    # the head is the word just before the asking word ("服务业企业有多少家"), its modifier the one before it
+    if len(words) < 2 or words[-1][1][:1] not in NOUN_FLAGS or len(words[-1][0]) < 2:
+        return False
+    head, (modifier, modifier_flag) = words[-1][0], words[-2]
+    if modifier_flag[:1] not in NOUN_FLAGS or len(modifier) < 2 or modifier in sentence or head not in sentence:
+        return False
+    pairs = tagged(sentence)
+    return any(
+        word == head
+        and position > 0
+        and pairs[position - 1][1][:1] in NOUN_FLAGS
+        and len(pairs[position - 1][0]) >= 2
+        and not _one_kind(pairs[position - 1][0], modifier)
+        for position, (word, _) in enumerate(pairs)
+    )
+
+
+_ASKS_QUANTITY = re.compile(r"(?:有|是|达|为)?(?:多少|几)")
+
+
+def _one_kind(word: str, other: str) -> bool:
+    return word[0] == other[0] or word in other or other in word
+
+
 def _asked_item(before: str, after: str) -> str | None:
     """The noun a "多少+unit" question counts: the first after the unit, else the last before it."""
     nouns_after = _nouns(after)

@@ -57,6 +57,14 @@ def test_a_sentence_that_names_its_subject_in_the_sentence_before_still_answers(
     assert "该项目总投资3.36亿元" in result.text
 
 
+def test_a_name_the_segmenter_glues_to_shi_is_searched_without_it():
+    from qa.answer import _question_words
+
+    # jieba cuts 黄华麒是 | 哪个 | 大学毕业: the name is what the sentences hold
+    assert "黄华麒" in _question_words("黄华麒是哪个大学毕业的？")
+    assert "自由自在" in _question_words("怎样才能自由自在")  # a word of the dictionary keeps its 在
+
+
 def test_a_sentence_without_its_own_subject_is_shown_after_the_one_it_continues():
     from qa.answer import _choose, _score_sentences
 

@@ -178,6 +178,23 @@ def test_focus_words_are_the_words_next_to_what_is_asked(question, focus):
     assert focus <= set(focus_words(question))
 
 
+@pytest.mark.parametrize(
+    ("question", "sentence", "conflict"),
+    [
+        # another kind of the same thing: 工业企业 counted, 服务业企业 asked
+        ("清镇市规模以上服务业企业有多少家？", "截至目前，清镇市规模以上工业企业数量达118家。", True),
+        ("清镇市规模以上工业企业有多少家？", "截至目前，清镇市规模以上工业企业数量达118家。", False),
+        ("规上服务企业有多少家？", "规模以上服务业企业数量达50家。", False),  # one kind, spelt two ways
+        # the asking word does not follow the head noun: nothing is read as its modifier
+        ("阿里巴巴集团宣布将以多少港元收购《南华早报》？", "新华集团宣布以20亿港元收购。", False),
+    ],
+)
+def test_modifier_conflict(question, sentence, conflict):
+    from qa.answerability import modifier_conflict
+
+    assert modifier_conflict(question, sentence) is conflict
+
+
 def test_the_measure_word_of_which_is_no_focus():
     # 哪一个人 is cut 哪 + 一个 + 人: 一个 belongs to the asking word, 人 and 古生物学 to what is asked
     focus = focus_words("哪一个人被称为古生物学之父？")
