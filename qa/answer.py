@@ -286,15 +286,23 @@ def answer_slot_missing(question: str, sentence: str) -> float:
 
 
 def _holds_new_value(holds: re.Pattern[str], text: str, question: str) -> bool:
-    """The text holds a value of the kind asked for that the question does not name itself: 贵州 in
-    "贵州今年最大降水量出现在哪个县？" is no answer, nor 27 in "27个村一共公示了多少件？". A change
+    """The text holds a value of the kind asked for that the question does not name itself: 贵州 (or
+    贵州省) in "贵州今年最大降水量出现在哪个县？" is no answer, nor 27 in "27个村一共公示了多少件？". A change
     ("提高7个百分点") is no level: it answers "提高了多少", not "城镇化率是多少"."""
     levels_only = holds is ANSWER_TYPES[QUANTITY_TYPE][1] and not ASKS_CHANGE.search(question)
-    if holds is ANSWER_TYPES[PLACE_TYPE][1] and any(place not in question for place in _place_names(text)):
+    if holds is ANSWER_TYPES[PLACE_TYPE][1] and any(
+        place not in question and not (len(place) >= 3 and place[:-1] in question) for place in _place_names(text)
+    ):
         return True
     return any(
         text[max(match.start() - 1, 0) : match.end()] not in question
         and match.group() not in question
+        # a place suffix after a name the question holds is the question's own place: 贵州省 for 贵州
+        and not (
+            holds is ANSWER_TYPES[PLACE_TYPE][1]
+            and len(match.group()) == 1
+            and text[max(match.start() - 2, 0) : match.start()] in question
+        )
         and not (levels_only and CHANGE_BEFORE.search(text[max(match.start() - 6, 0) : match.start()]))
         for match in holds.finditer(text)
     )
