@@ -160,12 +160,13 @@ def _segment(text: str) -> list[str]:
     return segmenter().lcut(text)
 
 
-def tagged(text: str) -> list[tuple[str, str]]:
+@lru_cache(maxsize=8192)  # the same sentences are read by several signals, and asked about again
+def tagged(text: str) -> tuple[tuple[str, str], ...]:
     """(word, part of speech) by jieba, with the words the shared segmenter was taught."""
     import jieba.posseg
 
     segmenter()
-    return [(pair.word, pair.flag) for pair in jieba.posseg.cut(text)]
+    return tuple((pair.word, pair.flag) for pair in jieba.posseg.cut(text))
 
 
 def _nouns(text: str) -> list[str]:

@@ -138,9 +138,10 @@ def _rewrite_numbers(question: str, terms: CorpusTerms) -> tuple[str, list[tuple
 
 
 def _homophone(window: str, terms: CorpusTerms) -> str | None:
-    if terms.contains(window) or _common(window):
+    sounding = terms.sounding_like(window)  # a dictionary lookup: the scans of the text below come after it
+    if not sounding or _common(window) or terms.contains(window):
         return None
-    for word in terms.sounding_like(window):
+    for word in sounding:
         if word == window or not any(a == b for a, b in zip(word, window)) or _common(word):
             continue
         if _dictionary_tag(window) is not None and _dictionary_tag(word) not in (None, *NAME_TAGS):
@@ -243,10 +244,8 @@ def _rewrite_homophones(question: str, terms: CorpusTerms) -> tuple[str, list[tu
                     for word, start, stop in words
                     if start < end and stop > position
                 ]
-                if not _may_be_typo(inside, terms):
-                    continue
                 word = _homophone(question[position:end], terms)
-                if word is not None:
+                if word is not None and _may_be_typo(inside, terms):
                     chars[position:end] = list(word)  # same length: positions stay valid
                     changes.append((question[position:end], word))
                     position = end
