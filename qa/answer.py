@@ -42,6 +42,7 @@ from qa.answerability import (
     names_a_period,
     number_conflict,
     number_missing,
+    other_name_conflict,
     person_missing,
     tagged,
     unit_match,
@@ -625,6 +626,7 @@ def answer_signals(
             or value_clause_conflict(query, best.sentence)
             or listed_item_conflict(query, _simplified(best.sentence))
             or modifier_conflict(query, _simplified(best.sentence))
+            or other_name_conflict(query, _simplified(best.sentence))
         ),
         foreign=0.0 if HAN.search(question or query) else 1.0,
         focus_missing=_focus_missing(query, _simplified(f"{source.title}{best.previous}{best.sentence}"), sparse),

@@ -57,6 +57,7 @@ import math
 import re
 from dataclasses import asdict, dataclass
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 
 from qa.normalize import word_boundaries
@@ -330,6 +331,34 @@ def modifier_conflict(question: str, sentence: str) -> bool:
         and not _one_kind(pairs[position - 1][0], modifier)
         for position, (word, _) in enumerate(pairs)
     )
+
+
+def other_name_conflict(question: str, sentence: str) -> bool:
+    """The question names a thing by a name before it ("全英羽毛球公开赛", "速度与激情10"), and the sentence
+    names the same thing by another place or number only ("台北羽毛球公开赛", "《速度与激情9》")."""
+    words = [(w, f) for w, f in tagged(question) if w.strip()]
+    pairs = tagged(sentence)
+    for (modifier, flag), (head, head_flag) in pairwise(words):
+        if flag[:1] not in NOUN_FLAGS or len(modifier) < 2 or head_flag[:1] not in NOUN_FLAGS or len(head) < 2:
+            continue
+        if modifier in sentence or head not in sentence:
+            continue
+        if any(
+            word == head and position > 0 and pairs[position - 1][1] in _PLACE_FLAGS and pairs[position - 1][0] not in question
+            for position, (word, _) in enumerate(pairs)
+        ):
+            return True
+    for match in _NUMBERED.finditer(question):
+        name, number = match.group(1)[-2:], match.group(2)
+        held = re.findall(re.escape(name) + r"\s*(\d+)", sentence)
+        if held and number not in held:
+            return True
+    return False
+
+
+_PLACE_FLAGS = frozenset({"ns", "nt"})  # jieba: place, organisation
+# A name with its number: 速度与激情10, iPhone14 (not 2023年, 3月, 12亿元, 第33届).
+_NUMBERED = re.compile(r"([\u4e00-\u9fffA-Za-z]{2,})\s*(\d+)(?![\d.]|\s*[年月日号%％万亿元米个人名家次届期号线天岁])")
 
 
 _ASKS_QUANTITY = re.compile(r"(?:有|是|达|为)?(?:多少|几)")

@@ -195,6 +195,23 @@ def test_modifier_conflict(question, sentence, conflict):
     assert modifier_conflict(question, sentence) is conflict
 
 
+@pytest.mark.parametrize(
+    ("question", "sentence", "conflict"),
+    [
+        # the same thing named by another place, or another number of a series
+        ("2023年全英羽毛球公开赛男单冠军？", "Wardoyo成功夺得2023年台北羽毛球公开赛男单冠军！", True),
+        ("速度与激情10什么时候在内地上映？", "《速度与激情9》于2021年5月21日在中国内地上映。", True),
+        ("速度与激情9什么时候在内地上映？", "《速度与激情9》于2021年5月21日在中国内地上映。", False),
+        ("清镇市工业投资多少？", "全市工业投资8.4亿元。", False),  # 全市 is no other place's name
+        ("2023年3月CPI上涨多少？", "2月CPI上涨1%。", False),  # dates and figures are left to the period readings
+    ],
+)
+def test_other_name_conflict(question, sentence, conflict):
+    from qa.answerability import other_name_conflict
+
+    assert other_name_conflict(question, sentence) is conflict
+
+
 def test_the_measure_word_of_which_is_no_focus():
     # 哪一个人 is cut 哪 + 一个 + 人: 一个 belongs to the asking word, 人 and 古生物学 to what is asked
     focus = focus_words("哪一个人被称为古生物学之父？")
