@@ -180,12 +180,14 @@ class _Scored:
 
 
 def _question_words(query: str) -> list[str]:
-    return _unglued([word for word in dict.fromkeys(tokenize(query)) if word not in QUESTION_WORDS | which_measures(query)])
+    asking = QUESTION_WORDS | which_measures(query)
+    return _unglued([word for word in dict.fromkeys(tokenize(query)) if word not in asking])
 
 
 def _content_words(query: str) -> list[str]:
     """The question's words that say what it is about (precise mode): no asking word, no measure word of 哪一个."""
-    return _unglued([word for word in content_words(query) if word not in QUESTION_WORDS | which_measures(query)])
+    asking = QUESTION_WORDS | which_measures(query)
+    return _unglued([word for word in content_words(query) if word not in asking])
 
 
 GLUED = "是的在"  # characters the segmenter glues to a name it does not know: 黄华麒是, 潘淑是
@@ -195,9 +197,8 @@ def _unglued(words: list[str]) -> list[str]:
     """Words with a glued 是/的/在 cut off ("黄华麒是哪个大学毕业的" is cut 黄华麒是 | 哪个 | …): a name
     the documents hold is then found in the sentences that name it. Words of the dictionary stay."""
     frequency = segmenter().dt.FREQ
-    return list(
-        dict.fromkeys(word[:-1] if len(word) >= 3 and word[-1] in GLUED and not frequency.get(word) else word for word in words)
-    )
+    unglued = (word[:-1] if len(word) >= 3 and word[-1] in GLUED and not frequency.get(word) else word for word in words)
+    return list(dict.fromkeys(unglued))
 
 
 def _sentences_in_context(passages: list[Passage]) -> list[tuple[int, str, str]]:

@@ -359,8 +359,6 @@ def other_name_conflict(question: str, sentence: str) -> bool:
 _PLACE_FLAGS = frozenset({"ns", "nt"})  # jieba: place, organisation
 # A name with its number: 速度与激情10, iPhone14 (not 2023年, 3月, 12亿元, 第33届).
 _NUMBERED = re.compile(r"([\u4e00-\u9fffA-Za-z]{2,})\s*(\d+)(?![\d.]|\s*[年月日号%％万亿元米个人名家次届期号线天岁])")
-
-
 _ASKS_QUANTITY = re.compile(r"(?:有|是|达|为)?(?:多少|几)")
 
 
@@ -483,7 +481,7 @@ def focus_words(question: str) -> list[str]:
     elif not asking and HAN.search(question):
         asking = [len(tokens)]  # a search-box query ("C919商业首飞时间"): its last words are what it asks
     focus: list[str] = []
-    measures = which_measures(normalise(question))
+    skipped = STOPWORDS | QUESTION_WORDS | which_measures(normalise(question))
     for position in asking:
         for step in (-1, 1):
             taken = 0
@@ -492,7 +490,7 @@ def focus_words(question: str) -> list[str]:
                 token = tokens[i]
                 if _CLAUSE_BREAK.fullmatch(token):
                     break
-                if token not in (STOPWORDS | QUESTION_WORDS | measures) and not ASKING.match(token) and re.search(r"\w", token):
+                if token not in skipped and not ASKING.match(token) and re.search(r"\w", token):
                     focus.append(token)
                     taken += 1
                 i += step

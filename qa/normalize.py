@@ -83,9 +83,7 @@ class CorpusTerms:
         words = {w for w in vocabulary if 2 <= len(w) <= max(WINDOWS) and HAN.fullmatch(w)}
         # A place name starts a word: 动农村 in "带动农村" (带动 is a word) is none.
         places = {
-            m.group(1)
-            for m in PLACE.finditer(self._text)
-            if self._text[max(m.start() - 1, 0) : m.start() + 1] not in words
+            m.group(1) for m in PLACE.finditer(self._text) if self._text[max(m.start() - 1, 0) : m.start() + 1] not in words
         }
         self._vocabulary = sorted(words | places)
         self._frequency = frequency or {}
@@ -198,7 +196,7 @@ def _asking(word: str) -> bool:
     return (
         word in QUESTION_WORDS
         or any(c in ASKING_CHARACTERS for c in word)
-        or word.startswith(("什么", "怎么", "甚么"))
+        or word.startswith(("什么", "怎么"))
         or (len(word) == 2 and word[0] == "多")
     )
 
