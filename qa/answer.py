@@ -180,25 +180,30 @@ class _Scored:
 
 
 def _question_words(query: str) -> list[str]:
-    asking = QUESTION_WORDS | which_measures(query)
-    return _unglued([word for word in dict.fromkeys(tokenize(query)) if word not in asking])
+    """The question's words in search mode (清镇市 -> 清镇, 镇市, 清镇市), for coverage of a sentence."""
+    return _about(tokenize(query), query)
 
 
 def _content_words(query: str) -> list[str]:
-    """The question's words that say what it is about (precise mode): no asking word, no measure word of 哪一个."""
-    asking = QUESTION_WORDS | which_measures(query)
-    return _unglued([word for word in content_words(query) if word not in asking])
+    """The question's words in precise mode (one token a concept), for the signals."""
+    return _about(content_words(query), query)
 
 
 GLUED = "是的在"  # characters the segmenter glues to a name it does not know: 黄华麒是, 潘淑是
 
 
-def _unglued(words: list[str]) -> list[str]:
-    """Words with a glued 是/的/在 cut off ("黄华麒是哪个大学毕业的" is cut 黄华麒是 | 哪个 | …): a name
-    the documents hold is then found in the sentences that name it. Words of the dictionary stay."""
+def _about(words: list[str], query: str) -> list[str]:
+    """The words that say what the question is about, once each: no asking word, no measure word of
+    哪一个; a glued 是/的/在 cut off ("黄华麒是哪个大学毕业的" is cut 黄华麒是 | 哪个 | …), so that a name
+    the documents hold is found in the sentences that name it. Words of the dictionary stay."""
+    asking = QUESTION_WORDS | which_measures(query)
     frequency = segmenter().dt.FREQ
-    unglued = (word[:-1] if len(word) >= 3 and word[-1] in GLUED and not frequency.get(word) else word for word in words)
-    return list(dict.fromkeys(unglued))
+    about = (
+        word[:-1] if len(word) >= 3 and word[-1] in GLUED and not frequency.get(word) else word
+        for word in words
+        if word not in asking
+    )
+    return list(dict.fromkeys(about))
 
 
 def _sentences_in_context(passages: list[Passage]) -> list[tuple[int, str, str]]:
@@ -292,22 +297,22 @@ def _holds_new_value(holds: re.Pattern[str], text: str, question: str) -> bool:
     贵州省) in "贵州今年最大降水量出现在哪个县？" is no answer, nor 27 in "27个村一共公示了多少件？". A change
     ("提高7个百分点") is no level: it answers "提高了多少", not "城镇化率是多少"."""
     levels_only = holds is ANSWER_TYPES[QUANTITY_TYPE][1] and not ASKS_CHANGE.search(question)
-    if holds is ANSWER_TYPES[PLACE_TYPE][1] and any(
-        place not in question and not (len(place) >= 3 and place[:-1] in question) for place in _place_names(text)
-    ):
+    asks_place = holds is ANSWER_TYPES[PLACE_TYPE][1]
+    if asks_place and any(not _own_place(place, question) for place in _place_names(text)):
         return True
     return any(
         text[max(match.start() - 1, 0) : match.end()] not in question
         and match.group() not in question
         # a place suffix after a name the question holds is the question's own place: 贵州省 for 贵州
-        and not (
-            holds is ANSWER_TYPES[PLACE_TYPE][1]
-            and len(match.group()) == 1
-            and text[max(match.start() - 2, 0) : match.start()] in question
-        )
+        and not (asks_place and len(match.group()) == 1 and text[max(match.start() - 2, 0) : match.start()] in question)
         and not (levels_only and CHANGE_BEFORE.search(text[max(match.start() - 6, 0) : match.start()]))
         for match in holds.finditer(text)
     )
+
+
+def _own_place(place: str, question: str) -> bool:
+    """The question names the place itself, or the name before its suffix: 贵州省 for "贵州……哪个县"."""
+    return place in question or (len(place) >= 3 and place[:-1] in question)
 
 
 @lru_cache(maxsize=4096)
@@ -462,7 +467,7 @@ def _topic(passage: Passage) -> str:
 @lru_cache(maxsize=1024)
 def _focus(question: str) -> list[str]:
     """The question's words next to what it asks (以什么为食 -> 以, 为食; 现任校长是谁 -> 现任, 校长)."""
-    return [word for word in focus_words(question) if word not in QUESTION_WORDS]
+    return focus_words(question)  # remembered: the sentences are scored twice, by words and then with vectors
 
 
 # A sentence that opens by pointing back ("此时韩遂逝世，……", "赛后，……", "这次事件……", "该项目……",

@@ -322,14 +322,9 @@ def modifier_conflict(question: str, sentence: str) -> bool:
     head, (modifier, modifier_flag) = words[-1][0], words[-2]
     if modifier_flag[:1] not in NOUN_FLAGS or len(modifier) < 2 or modifier in sentence or head not in sentence:
         return False
-    pairs = tagged(sentence)
     return any(
-        word == head
-        and position > 0
-        and pairs[position - 1][1][:1] in NOUN_FLAGS
-        and len(pairs[position - 1][0]) >= 2
-        and not _one_kind(pairs[position - 1][0], modifier)
-        for position, (word, _) in enumerate(pairs)
+        flag[:1] in NOUN_FLAGS and len(before) >= 2 and not _one_kind(before, modifier)
+        for before, flag in _words_before(head, sentence)
     )
 
 
@@ -337,16 +332,12 @@ def other_name_conflict(question: str, sentence: str) -> bool:
     """The question names a thing by a name before it ("全英羽毛球公开赛", "速度与激情10"), and the sentence
     names the same thing by another place or number only ("台北羽毛球公开赛", "《速度与激情9》")."""
     words = [(w, f) for w, f in tagged(question) if w.strip()]
-    pairs = tagged(sentence)
     for (modifier, flag), (head, head_flag) in pairwise(words):
         if flag[:1] not in NOUN_FLAGS or len(modifier) < 2 or head_flag[:1] not in NOUN_FLAGS or len(head) < 2:
             continue
         if modifier in sentence or head not in sentence:
             continue
-        if any(
-            word == head and position > 0 and pairs[position - 1][1] in _PLACE_FLAGS and pairs[position - 1][0] not in question
-            for position, (word, _) in enumerate(pairs)
-        ):
+        if any(f in _PLACE_FLAGS and before not in question for before, f in _words_before(head, sentence)):
             return True
     for match in _NUMBERED.finditer(question):
         name, number = match.group(1)[-2:], match.group(2)
@@ -360,6 +351,12 @@ _PLACE_FLAGS = frozenset({"ns", "nt"})  # jieba: place, organisation
 # A name with its number: 速度与激情10, iPhone14 (not 2023年, 3月, 12亿元, 第33届).
 _NUMBERED = re.compile(r"([\u4e00-\u9fffA-Za-z]{2,})\s*(\d+)(?![\d.]|\s*[年月日号%％万亿元米个人名家次届期号线天岁])")
 _ASKS_QUANTITY = re.compile(r"(?:有|是|达|为)?(?:多少|几)")
+
+
+def _words_before(head: str, sentence: str) -> list[tuple[str, str]]:
+    """(word, part of speech) of the word just before each occurrence of `head` in the tagged sentence."""
+    pairs = tagged(sentence)
+    return [pairs[position - 1] for position, (word, _) in enumerate(pairs) if word == head and position > 0]
 
 
 def _one_kind(word: str, other: str) -> bool:

@@ -175,7 +175,11 @@ def _dictionary():
 
 def word_boundaries(question: str) -> set[int]:
     """Positions where a word of the question starts or ends."""
-    return {0, *(end for _, _, end in _words(question))}
+    return _edges(_words(question))
+
+
+def _edges(words: list[tuple[str, int, int]]) -> set[int]:
+    return {0, *(end for _, _, end in words)}
 
 
 def _words(question: str) -> list[tuple[str, int, int]]:
@@ -226,7 +230,7 @@ def _rewrite_homophones(question: str, terms: CorpusTerms) -> tuple[str, list[tu
     changes = []
     chars = list(question)
     words = _words(question)
-    edges = {0, *(end for _, _, end in words)}
+    edges = _edges(words)
     for run in HAN.finditer(question):
         position = run.start()
         while position < run.end():
