@@ -75,7 +75,8 @@ CITATION_MARKER = re.compile(r"\[(\d+)\]")  # [n] cites passages[n-1]
 HAN = re.compile(r"[\u4e00-\u9fff]")
 # A quantity, not a date: "300余份", "29%", "8.4亿元", "两万人", but not "6月21日" or "2024年".
 NUMBER = (
-    r"\d+(?:\.\d+)?(?![\d.]|[年月日号])"
+    # a number glued after Latin letters names a model (C919), one before 平台/热线 a service line (12345平台)
+    r"(?<![A-Za-z\d.])\d+(?:\.\d+)?(?![\d.]|[年月日号]|平台|热线|专线)"
     r"|[一二两三四五六七八九十百千万亿]+[个家亩栋支件次倍成名人户场项所座万亿元条种位部本首届岁米里层级类对张只头匹枚平公]"
     r"|[一二两三四五六七八九十百]+(?:年|天|周|小时|分钟)"  # a length of time: 二十年, 三天
 )
@@ -298,6 +299,12 @@ def _holds_new_value(holds: re.Pattern[str], text: str, question: str) -> bool:
     ("提高7个百分点") is no level: it answers "提高了多少", not "城镇化率是多少"."""
     levels_only = holds is ANSWER_TYPES[QUANTITY_TYPE][1] and not ASKS_CHANGE.search(question)
     asks_place = holds is ANSWER_TYPES[PLACE_TYPE][1]
+    level = LEVEL_ASKED.search(question) if asks_place else None
+    if level:  # the question holds the suffix itself (哪个县): read the name before it (修文县, not 县)
+        return any(
+            text[max(match.start() - 2, 0) : match.start()] not in question
+            for match in LEVEL_HOLDS[level.group(1)].finditer(text)
+        )
     if asks_place and any(not _own_place(place, question) for place in _place_names(text)):
         return True
     return any(
@@ -308,6 +315,14 @@ def _holds_new_value(holds: re.Pattern[str], text: str, question: str) -> bool:
         and not (levels_only and CHANGE_BEFORE.search(text[max(match.start() - 6, 0) : match.start()]))
         for match in holds.finditer(text)
     )
+
+
+# "哪个县" is answered by a place of that level (修文县, 观山湖区), not by the province the question names,
+# 全省 or a river.
+LEVEL_ASKED = re.compile(r"哪一?个(省|市|县|区|镇|乡|村)")
+LEVELS = {"省": "省|自治区", "市": "市|州", "县": "县|市|区|旗", "区": "区|县|市", "镇": "镇|乡|街道", "乡": "乡|镇|街道",
+          "村": "村|社区|寨"}  # fmt: skip
+LEVEL_HOLDS = {level: re.compile(rf"(?<![全本该各我])(?:{names})(?!政府|委|长|民|场|级)") for level, names in LEVELS.items()}
 
 
 def _own_place(place: str, question: str) -> bool:
@@ -335,12 +350,18 @@ def value_clause_conflict(question: str, sentence: str) -> bool:
     if not clauses:
         return False
     units = {unit for _, unit in asked}
+    within_year = units & SUB_YEAR  # a quarter or a month is asked: a year's figure ("2023年达9000多万元") is not it
     return all(
-        not periods & asked and any(unit in units for _, unit in periods)
+        not periods & asked
+        and (
+            any(unit in units for _, unit in periods)
+            or bool(within_year and any(unit == "年" for _, unit in periods) and not any(unit in SUB_YEAR for _, unit in periods))
+        )
         for periods in (named_periods(clause) for clause in clauses)
     )
 
 
+SUB_YEAR = frozenset({"季度", "月"})
 # A clause that is a date and nothing else: "1985年，当史都华得到奥斯卡终身成就奖时……" dates the clause after it.
 LONE_DATE = re.compile(r"\s*(?:公元|西元|民国)?[\d〇一二三四五六七八九十]+年(?:\d+月(?:\d+[日号])?(?:[初底中]|上旬|中旬|下旬)?)?\s*")
 

@@ -69,6 +69,7 @@ MODEL_FILE = Path(__file__).with_name("answerability.json")
 DISCRIMINATING_UNITS = frozenset({"季度", "年", "月", "号线", "期", "批", "届"})
 ORDINAL = re.compile(r"第([一二三四五六七八九十百\d]+)([\u4e00-\u9fff]?)")
 NAME_SUFFIXES = ("村", "镇", "乡", "县", "市", "省", "区", "站", "公司", "集团", "局", "厅", "委员会", "中心", "学校", "医院", "银行")
+SAME_LEVEL = {"镇": ("镇", "乡"), "乡": ("乡", "镇")}  # a township and a town are one level of place
 NOUN_FLAGS = frozenset("n")
 PROPER_FLAGS = frozenset({"ns", "nt", "nz", "nr"})  # jieba: place, organisation, other proper noun, person  # jieba part-of-speech flags starting with n: n, nr, ns, nt, nz
 HAN = re.compile(r"[\u4e00-\u9fff]+")
@@ -79,7 +80,7 @@ _NUMBER = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千]+)(?:多|�
 _MONEY = r"(?:[美港欧日韩澳加台]?元|英镑|美金)"
 # A question asks a change ("增长了多少") rather than a level ("城镇化率是多少").
 CHANGE_VERBS = "提高|提升|增长|增加|下降|减少|上涨|下跌|降低|扩大|缩小|翻了"
-ASKS_CHANGE = re.compile(rf"{CHANGE_VERBS}|增速|增幅|涨幅|降幅|变化|多了|少了|同比|环比")
+ASKS_CHANGE = re.compile(rf"{CHANGE_VERBS}|增速|增幅|涨幅|降幅|变化|多了|(?<!多)少了|同比|环比")  # 达到多少了 asks no change
 # What a measure is counted in, when the question asks its level at the end: "旅游收益是多少？" asks
 # for money (4.22亿人次 does not answer it), "粮食总产量是多少？" for a weight (26.1% does not).
 _LEVEL_ASKED = r"[^，,。？?！!；;]{0,4}多少[？?。！!\s]*$"
@@ -316,6 +317,8 @@ def modifier_conflict(question: str, sentence: str) -> bool:
     if not asking:
         return False
     words = [(w, f) for w, f in tagged(question[: asking.start()]) if w.strip()]
+    while words and words[-1][0] in COUNT_WORDS:  # "服务业企业数量是多少" counts 企业
+        words.pop()
     # the head is the word just before the asking word ("服务业企业有多少家"), its modifier the one before it
     if len(words) < 2 or words[-1][1][:1] not in NOUN_FLAGS or len(words[-1][0]) < 2:
         return False
@@ -348,6 +351,7 @@ def other_name_conflict(question: str, sentence: str) -> bool:
 
 
 _PLACE_FLAGS = frozenset({"ns", "nt"})  # jieba: place, organisation
+COUNT_WORDS = frozenset({"数量", "总数", "个数", "数目", "数", "总量"})
 # A name with its number: 速度与激情10, iPhone14 (not 2023年, 3月, 12亿元, 第33届).
 _NUMBERED = re.compile(r"([\u4e00-\u9fffA-Za-z]{2,})\s*(\d+)(?![\d.]|\s*[年月日号%％万亿元米个人名家次届期号线天岁])")
 _ASKS_QUANTITY = re.compile(r"(?:有|是|达|为)?(?:多少|几)")
@@ -386,6 +390,18 @@ def _names(text: str) -> set[str]:
     return names
 
 
+# A town or village the question opens with (or names after its city or county), which the segmenter
+# often splits: 卫 + 城镇, 站 + 街 + 镇, 百花 + 湖乡.
+_OPENING_PLACE = re.compile(r"(?:^|(?<=[市县区]))([\u4e00-\u9fff]{2,3}?[镇乡村])(?![镇乡村])")
+_NOT_IN_NAMES = "的了是在于所时上其为有与及都也就把被将对从向以做着过之哪几何谁个每各全本该这那多少我你他她咱"
+
+
+def _opening_places(question: str) -> set[str]:
+    return {
+        name for name in _OPENING_PLACE.findall(question) if not any(char in _NOT_IN_NAMES for char in name[:-1])
+    }
+
+
 def _written_out(short: str, text: str) -> bool:
     """The text writes out a name the question abbreviates: a Chinese abbreviation keeps characters of the
     full name in their order, 商信银行 for 西贡商业信用银行."""
@@ -394,12 +410,12 @@ def _written_out(short: str, text: str) -> bool:
 
 def name_conflict(question: str, evidence: str, passages_text: str) -> bool:
     """The question names a place or organisation the passages never mention, and the evidence names another."""
-    held = _names(evidence)
-    for name in _names(question):
+    held = _names(evidence) | _opening_places(evidence)
+    for name in _names(question) | _opening_places(question):
         if name in passages_text or _written_out(name, passages_text) or any(name in other or other in name for other in held):
             continue
         suffix = next((s for s in NAME_SUFFIXES if name.endswith(s)), None)
-        if suffix is not None and any(other.endswith(suffix) for other in held):
+        if suffix is not None and any(other.endswith(SAME_LEVEL.get(suffix, (suffix,))) for other in held):
             return True
     return False
 
@@ -460,6 +476,8 @@ def which_measures(question: str) -> frozenset[str]:
     return frozenset(found)
 
 _CLAUSE_BREAK = re.compile(r"[，,。？?！!；;：:、\s]")
+# Adverbs of how a question is put, not of what it asks about (已经完成了多少件 asks about 完成).
+FOCUS_FILLERS = frozenset({"已经", "目前", "现在", "一共", "总共", "共", "大概", "大约", "到底", "究竟", "还", "又", "可以", "能够", "一下"})
 
 
 def focus_words(question: str) -> list[str]:
@@ -478,7 +496,7 @@ def focus_words(question: str) -> list[str]:
     elif not asking and HAN.search(question):
         asking = [len(tokens)]  # a search-box query ("C919商业首飞时间"): its last words are what it asks
     focus: list[str] = []
-    skipped = STOPWORDS | QUESTION_WORDS | which_measures(normalise(question))
+    skipped = STOPWORDS | QUESTION_WORDS | FOCUS_FILLERS | which_measures(normalise(question))
     for position in asking:
         for step in (-1, 1):
             taken = 0

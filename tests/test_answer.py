@@ -166,6 +166,16 @@ def test_a_traditional_sentence_holds_the_quantity_a_question_asks_for():
         ("伊斯兰教在哪一个世纪传入阿富汗？", "佛教艺术保留至7世纪伊斯兰教传入当地为止。", 0.0),  # a century dates
         ("第五次围剿战争是于西元几年的事情？", "1934年，在第五次围剿战争中，国军攻占中央苏区。", 0.0),  # 西元几年 asks a year
         ("第五次围剿战争是于西元几年的事情？", "在第五次围剿战争中，国军投入五十万兵力。", 1.0),
+        # a level named (哪个县) is answered by a place of that level, not by the province or its rivers
+        ("今年贵州哪个县累计降水最多？", "贵州全省平均降水量258.1毫米，结合江河来水情况，贵州省将全面入汛。", 1.0),
+        ("今年贵州哪个县累计降水最多？", "最大累计降水量出现在修文县，为721.2毫米。", 0.0),
+        ("凹河村在哪个乡？", "清镇市流长乡凹河村果农李玉林滔滔不绝。", 0.0),  # a township answers 哪个乡
+        ("博恒社区在哪个区？", "观山湖区世纪城街道博恒社区开展送餐活动。", 0.0),
+        ("清镇目前的城镇化率达到多少了？", "近年来，城镇化率提高7个百分点。", 1.0),  # 多少了 asks no change (少了)
+        # a number glued to Latin letters names a model, one before 平台 a service line: neither counts
+        ("每年收到几件投诉？", "对12345平台的投诉件进行回复。", 1.0),
+        ("这款飞机有多少个座位？", "国产大飞机C919完成首飞。", 1.0),
+        ("这款飞机有多少个座位？", "C919设158个座位。", 0.0),
     ],
 )
 def test_answer_slot_missing(question, sentence, missing):
@@ -375,6 +385,10 @@ def test_the_value_is_looked_for_two_sentences_after_the_best_one_at_most():
         # the figure's clause names no period (number_conflict reads the span before it)
         ("2021年我国工业增加值增长了多少？", "2013—2021年，我国工业增加值年均增长6.1%。", False),
         ("2022年春运火车票什么时候开售？", "2021年12月31日起开售。", False),  # a date is asked, not a quantity
+        # a quarter is asked, the figure's clause gives a whole year's
+        ("南凡半导体今年一季度产值多少？", "南凡半导体建厂后产值稳步攀升，2023年达9000多万元。", True),
+        ("南凡半导体今年一季度产值多少？", "2024年一季度，南凡半导体产值达3000万元。", False),
+        ("南凡半导体2023年产值多少？", "南凡半导体建厂后产值稳步攀升，2023年达9000多万元。", False),
     ],
 )
 def test_a_quantity_conflicts_when_its_own_clause_names_another_period(question, sentence, conflict):

@@ -112,6 +112,15 @@ def test_name_conflict_needs_another_name_of_the_same_kind():
     assert not name_conflict("全市种了多少亩樱桃？", evidence, evidence)  # 全市 is no name
 
 
+def test_a_town_the_segmenter_splits_is_read_from_the_opening_of_the_question():
+    evidence = "本报讯 6月17日,清镇市流长乡27个村(社区)党支部同步公示《为民办实事承诺清单》。"
+    # jieba cuts 卫 + 城镇; a town and a township are one level of place
+    assert name_conflict("卫城镇有多少个村党支部公示了承诺清单？", evidence, evidence)
+    assert not name_conflict("流长乡有多少个村党支部公示了承诺清单？", evidence, evidence)
+    assert not name_conflict("每个村有多少个党支部？", evidence, evidence)  # 每个村 names no village
+    assert not name_conflict("城镇化率是多少？", evidence, evidence)
+
+
 def test_a_name_the_passages_write_out_in_full_is_no_conflict():
     passage = "西贡商业信用银行（Sacombank），是越南第二大私营的商业银行。该银行的总部位于胡志明市。"
     assert not name_conflict("西贡商信银行的总部在哪里？", passage, passage)  # 商信 abbreviates 商业信用
@@ -169,6 +178,7 @@ def test_more_evidence_never_lowers_the_shipped_probability():
     [
         ("凹河村种了多少亩葡萄？", {"葡萄"}),  # the thing asked about, next to 多少
         ("清镇市规模以上服务业企业有多少家？", {"服务业", "企业"}),
+        ("流长乡那些承诺事项已经办完了多少件？", {"办完", "事项"}),  # 已经 is how it is put, not what is asked
         ("华锦铝业有多少名员工？", {"员工"}),
         ("经开区的人才项目征集是只面向贵州省内吗？", {"贵州省"}),  # a yes/no question: the words before 吗
         ("2023年温网女单亚军", {"女单", "亚军"}),  # a search-box query: its last words
@@ -185,6 +195,7 @@ def test_focus_words_are_the_words_next_to_what_is_asked(question, focus):
         ("清镇市规模以上服务业企业有多少家？", "截至目前，清镇市规模以上工业企业数量达118家。", True),
         ("清镇市规模以上工业企业有多少家？", "截至目前，清镇市规模以上工业企业数量达118家。", False),
         ("规上服务企业有多少家？", "规模以上服务业企业数量达50家。", False),  # one kind, spelt two ways
+        ("清镇的规上服务业企业数量是多少？", "截至目前，清镇市规模以上工业企业数量达118家。", True),  # 数量 counts 企业
         # the asking word does not follow the head noun: nothing is read as its modifier
         ("阿里巴巴集团宣布将以多少港元收购《南华早报》？", "新华集团宣布以20亿港元收购。", False),
     ],
