@@ -89,6 +89,9 @@ DESCRIPTION_QUESTION = re.compile(
 ASPECT_QUESTION = re.compile(
     r"哪些方面|哪几个?方面|几个方面|几方面|什么方面|哪几个?部分|几部分|哪几项|哪些工作|哪些举措"
 )
+# A place suffix that names no place: 全省, 本市 before it; 省政府, 市委, 县长, 市民 after it.
+NOT_PLACE_BEFORE = r"(?<![全本该各我])"
+NOT_PLACE_AFTER = r"(?!政府|委|长|民|场|级)"
 ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     # (what the question asks, what a sentence that answers it holds)
     (
@@ -124,7 +127,7 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
         re.compile(r"哪里|哪儿|什么地方|哪个(?:站|地方|地区|省|市|县|镇|村)|在哪|\bwhere\b", re.IGNORECASE),
         # a named place, not 全省/本市 or 省政府
         re.compile(
-            r"(?<![全本该各我])(?:站|省|市|县|镇|村|区|园|州|岛|港|湾)(?!政府|委|长|民|场|级)"
+            rf"{NOT_PLACE_BEFORE}(?:站|省|市|县|镇|村|区|园|州|岛|港|湾){NOT_PLACE_AFTER}"
             r"|[^\W\d_]{2}国(?![家际内外])|[东西南北][亚欧非美]|洲"
             r"|位于|坐落|生于|出生于|[来源]自|发源|效力于|就读于|毕业于|任职于|就职于"
             r"|在[^\W\d_]{2,6}(?:举行|举办|召开|开幕|进行)"
@@ -322,7 +325,7 @@ def _holds_new_value(holds: re.Pattern[str], text: str, question: str) -> bool:
 LEVEL_ASKED = re.compile(r"哪一?个(省|市|县|区|镇|乡|村)")
 LEVELS = {"省": "省|自治区", "市": "市|州", "县": "县|市|区|旗", "区": "区|县|市", "镇": "镇|乡|街道", "乡": "乡|镇|街道",
           "村": "村|社区|寨"}  # fmt: skip
-LEVEL_HOLDS = {level: re.compile(rf"(?<![全本该各我])(?:{names})(?!政府|委|长|民|场|级)") for level, names in LEVELS.items()}
+LEVEL_HOLDS = {level: re.compile(rf"{NOT_PLACE_BEFORE}(?:{names}){NOT_PLACE_AFTER}") for level, names in LEVELS.items()}
 
 
 def _own_place(place: str, question: str) -> bool:
@@ -349,16 +352,17 @@ def value_clause_conflict(question: str, sentence: str) -> bool:
     clauses = [c for c in _value_clauses(_simplified(sentence), holds) if _holds_new_value(holds, c, question)]
     if not clauses:
         return False
+    return all(_another_period(named_periods(clause), asked) for clause in clauses)
+
+
+def _another_period(periods: set[tuple[float, str]], asked: set[tuple[float, str]]) -> bool:
+    """The clause's periods hold none asked but one of the same kind, or only a year where a quarter or a
+    month is asked ("2023年达9000多万元" is a year's figure, not one of 一季度)."""
+    if periods & asked:
+        return False
     units = {unit for _, unit in asked}
-    within_year = units & SUB_YEAR  # a quarter or a month is asked: a year's figure ("2023年达9000多万元") is not it
-    return all(
-        not periods & asked
-        and (
-            any(unit in units for _, unit in periods)
-            or bool(within_year and any(unit == "年" for _, unit in periods) and not any(unit in SUB_YEAR for _, unit in periods))
-        )
-        for periods in (named_periods(clause) for clause in clauses)
-    )
+    kinds = {unit for _, unit in periods}
+    return bool(kinds & units) or bool(units & SUB_YEAR and "年" in kinds and not kinds & SUB_YEAR)
 
 
 SUB_YEAR = frozenset({"季度", "月"})

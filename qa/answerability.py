@@ -60,7 +60,7 @@ from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 
-from qa.normalize import word_boundaries
+from qa.normalize import ASKING_CHARACTERS, FUNCTION_CHARACTERS, word_boundaries
 from qa.numerals import NumberMention, find_numbers, numeral_value
 from qa.sentences import TITLE
 from qa.sparse import QUESTION_WORDS, STOPWORDS, normalise, segmenter
@@ -393,7 +393,7 @@ def _names(text: str) -> set[str]:
 # A town or village the question opens with (or names after its city or county), which the segmenter
 # often splits: 卫 + 城镇, 站 + 街 + 镇, 百花 + 湖乡.
 _OPENING_PLACE = re.compile(r"(?:^|(?<=[市县区]))([\u4e00-\u9fff]{2,3}?[镇乡村])(?![镇乡村])")
-_NOT_IN_NAMES = "的了是在于所时上其为有与及都也就把被将对从向以做着过之哪几何谁个每各全本该这那多少我你他她咱"
+_NOT_IN_NAMES = FUNCTION_CHARACTERS + ASKING_CHARACTERS + "个每各全本该这那多少我你他她咱"
 
 
 def _opening_places(question: str) -> set[str]:
