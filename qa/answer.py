@@ -92,6 +92,13 @@ ASPECT_QUESTION = re.compile(
 # A place suffix that names no place: 全省, 本市 before it; 省政府, 市委, 县长, 市民 after it.
 NOT_PLACE_BEFORE = r"(?<![全本该各我])"
 NOT_PLACE_AFTER = r"(?!政府|委|长|民|场|级)"
+# "哪个县" is answered by a place of that level (修文县, 观山湖区), not by the province the question names,
+# 全省 or a river; "在哪个广场" by a name of a square (人民广场), not by the city it is in.
+PLACE_KINDS = ("广场", "公园", "街道", "社区", "医院", "学校", "大学", "中学", "小学", "机场", "车站", "站", "酒店",
+               "体育馆", "博物馆", "景区", "寺")  # fmt: skip
+LEVEL_ASKED = re.compile(rf"哪一?(?:个|座|家|所)({'|'.join(PLACE_KINDS)}|省|市|县|区|镇|乡|村)")
+LEVELS = {"省": "省|自治区", "市": "市|州", "县": "县|市|区|旗", "区": "区|县|市", "镇": "镇|乡|街道", "乡": "乡|镇|街道",
+          "村": "村|社区|寨", **{kind: kind for kind in PLACE_KINDS}}  # fmt: skip
 ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     # (what the question asks, what a sentence that answers it holds)
     (
@@ -124,7 +131,7 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
         re.compile(r"公司|局|中心|委员会|部|院|学校|企业|政府|[说讲表示]|女士|先生|作者|[由为][^，。、]{2,4}[所主执创担出]"),
     ),
     (
-        re.compile(r"哪里|哪儿|什么地方|哪个(?:站|地方|地区|省|市|县|镇|村)|在哪|\bwhere\b", re.IGNORECASE),
+        re.compile(rf"哪里|哪儿|什么地方|哪个(?:地方|地区)|{LEVEL_ASKED.pattern}|在哪|\bwhere\b", re.IGNORECASE),
         # a named place, not 全省/本市 or 省政府
         re.compile(
             rf"{NOT_PLACE_BEFORE}(?:站|省|市|县|镇|村|区|园|州|岛|港|湾){NOT_PLACE_AFTER}"
@@ -320,11 +327,6 @@ def _holds_new_value(holds: re.Pattern[str], text: str, question: str) -> bool:
     )
 
 
-# "哪个县" is answered by a place of that level (修文县, 观山湖区), not by the province the question names,
-# 全省 or a river.
-LEVEL_ASKED = re.compile(r"哪一?个(省|市|县|区|镇|乡|村)")
-LEVELS = {"省": "省|自治区", "市": "市|州", "县": "县|市|区|旗", "区": "区|县|市", "镇": "镇|乡|街道", "乡": "乡|镇|街道",
-          "村": "村|社区|寨"}  # fmt: skip
 LEVEL_HOLDS = {level: re.compile(rf"{NOT_PLACE_BEFORE}(?:{names}){NOT_PLACE_AFTER}") for level, names in LEVELS.items()}
 
 
@@ -349,10 +351,26 @@ def value_clause_conflict(question: str, sentence: str) -> bool:
     asked = named_periods(question)
     if not asked:
         return False
-    clauses = [c for c in _value_clauses(_simplified(sentence), holds) if _holds_new_value(holds, c, question)]
+    clauses = [c for c in _value_clauses(_simplified(sentence)) if _holds_new_value(holds, c, question)]
     if not clauses:
         return False
     return all(_another_period(named_periods(clause), asked) for clause in clauses)
+
+
+# "隐患里有多少处是地质灾害隐患？": the question counts the part of a whole that is of a kind.
+PART_ASKED = re.compile(r"(?:里|中|其中)(?:有|的)?(?:多少|几)[\u4e00-\u9fff]?(?:是|为|属于)(?P<part>[^，,。？?！!；;\s]{2,})")
+
+
+def part_conflict(question: str, sentence: str) -> bool:
+    """The question asks how many of a whole are of a kind, and no clause of the sentence that holds a
+    figure names the kind: "隐患里有多少处是地质灾害隐患" against "共排查出隐患17546处" (the whole's figure)."""
+    match = PART_ASKED.search(question)
+    if not match:
+        return False
+    kind = [word for word in _content_words(match.group("part")) if word not in question[: match.start()]]
+    holds = ANSWER_TYPES[QUANTITY_TYPE][1]
+    clauses = [c for c in _value_clauses(_simplified(sentence)) if _holds_new_value(holds, c, question)]
+    return bool(kind and clauses) and not any(all(word in clause for word in kind) for clause in clauses)
 
 
 def _another_period(periods: set[tuple[float, str]], asked: set[tuple[float, str]]) -> bool:
@@ -370,12 +388,10 @@ SUB_YEAR = frozenset({"季度", "月"})
 LONE_DATE = re.compile(r"\s*(?:公元|西元|民国)?[\d〇一二三四五六七八九十]+年(?:\d+月(?:\d+[日号])?(?:[初底中]|上旬|中旬|下旬)?)?\s*")
 
 
-def _value_clauses(sentence: str, holds: re.Pattern[str]) -> list[str]:
-    """The sentence's clauses (cut at commas and sentence marks); for a date asked, a clause that is only
-    a date is read with the clause after it."""
+def _value_clauses(sentence: str) -> list[str]:
+    """The sentence's clauses (cut at commas and sentence marks); a clause that is only a date is read
+    with the clause after it: "2021年,清镇市工业总产值已达375亿元" is a figure of 2021."""
     clauses = CLAUSE_END.split(sentence)
-    if holds is not ANSWER_TYPES[DATE_TYPE][1]:
-        return clauses
     joined: list[str] = []
     for clause in clauses:
         if joined and LONE_DATE.fullmatch(joined[-1]):
@@ -397,7 +413,7 @@ def clause_focus_missing(question: str, sentence: str, sparse: SparseIndex) -> f
     holds = _concrete_slot(question)
     if holds is None:
         return 0.0
-    clauses = [clause for clause in _value_clauses(_simplified(sentence), holds) if _holds_new_value(holds, clause, question)]
+    clauses = [clause for clause in _value_clauses(_simplified(sentence)) if _holds_new_value(holds, clause, question)]
     # A period (一季度, 2023年) often opens the sentence and holds for every clause after it
     # ("今年一季度，……公司产值达2300万元"); conflict and number_missing judge periods.
     focus = [word for word in focus_words(question) if not names_a_period(word)]
@@ -655,6 +671,7 @@ def answer_signals(
             conflict
             or name_conflict(query, context, top)
             or value_clause_conflict(query, best.sentence)
+            or part_conflict(query, best.sentence)
             or listed_item_conflict(query, _simplified(best.sentence))
             or modifier_conflict(query, _simplified(best.sentence))
             or other_name_conflict(query, _simplified(best.sentence))

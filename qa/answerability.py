@@ -57,7 +57,7 @@ import math
 import re
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from itertools import pairwise
+from itertools import pairwise, takewhile
 from pathlib import Path
 
 from qa.normalize import ASKING_CHARACTERS, FUNCTION_CHARACTERS, word_boundaries
@@ -89,7 +89,8 @@ _WEIGHT_MEASURES = "产量|总产量"
 ASKED_UNITS: tuple[tuple[re.Pattern[str], re.Pattern[str], bool], ...] = tuple(
     (re.compile(asks), re.compile(_NUMBER + holds), levels_only)
     for asks, holds, levels_only in (
-        (r"多少(?:名|个人|人)|几(?:名|个人)|人数|员工|职工|人口", r"(?:名|人|位)", False),
+        # people counted by what they are: 多少工人, 多少志愿者, 多少游客
+        (r"多少(?:名|个人|人)|几(?:名|个人)|人数|员工|职工|人口|多少[\u4e00-\u9fff]{0,3}?[人员者工警师客生](?=[？?。！!，,\s]|$)", r"(?:名|人|位)", False),
         (r"多少钱|多少资金|多少奖励|多少万元|多少亿元|多少元|花了多少|卖多少", _MONEY, False),
         (r"比例|百分之几|百分比|占比|占多少", r"(?:%|％|成|个百分点)", False),
         (r"多少(?:平方公里|平方米)|多大面积|面积.*多少", r"\s*(?:平方公里|平方千米|平方米|亩|公顷|km²|km2|m²|平方英里|英亩)", False),
@@ -98,6 +99,7 @@ ASKED_UNITS: tuple[tuple[re.Pattern[str], re.Pattern[str], bool], ...] = tuple(
         (rf"(?:{_WEIGHT_MEASURES}){_LEVEL_ASKED}", r"(?:吨|斤|公斤|千克|克)", True),
     )
 )
+_ROUND_FIGURE = r"(?:上|数|近|逾)[十百千万]"  # 上万吨, 数百家: a figure without digits
 _COUNTED = re.compile(r"多少(户|家|处|件|栋|支|场|项|条|所|座|批|次|亩|吨|公里|份|辆)")
 
 
@@ -213,19 +215,36 @@ def _years_of_source(source: str) -> set[tuple[float, str]]:
     return {(float(m.group(1)), "年") for m in SOURCE_YEAR.finditer(source)}
 
 
+RELATIVE_YEARS = {"前年": -2, "去年": -1, "今年": 0, "明年": 1}
+_RELATIVE_YEAR = re.compile("|".join(RELATIVE_YEARS))
+
+
+def _relative_years(text: str, source_years: set[tuple[float, str]]) -> set[tuple[float, str]]:
+    """The years a text names relative to its document's date: 去年 in a page of 2024 is 2023."""
+    return {
+        (year + RELATIVE_YEARS[match.group()], unit)
+        for match in _RELATIVE_YEAR.finditer(text)
+        for year, unit in source_years
+    }
+
+
 def number_conflict(question: str, evidence: str, passage_text: str, source: str = "", figure: bool = False) -> bool:
     """The question names a quarter/year/month/line/ordinal that the evidence holds only with other values.
 
     `evidence` is the answer sentence with its title and the sentence before it: "二季度投资多少"
     against "一季度，完成投资8.4亿元" conflicts. The source's date stands for the year of
-    evidence that names none. An ordinal (第一棒) conflicts when the evidence holds another of the same
+    evidence that names none, and dates 今年 / 去年 / 前年 in the question and the evidence ("去年底有多少家"
+    against "截至目前……达118家" in a page of 2024 conflicts). An ordinal (第一棒) conflicts when the evidence holds another of the same
     counted thing (第19棒) and the passage never names the asked one. With `figure` (the question asks
     a quantity) a span of years does not name the years in it.
     """
-    asked = named_periods(question)
+    source_years = _years_of_source(source)
+    # 今年 / 去年 date the fact asked only in the clause that asks: "明年就毕业了，……有没有政策" asks no 明年
+    asked = named_periods(question) | _relative_years(_asking_clause(question), source_years)
     held = named_periods(evidence)
     if not any(unit == "年" for _, unit in held):
-        held |= _years_of_source(source)
+        held |= source_years
+    held |= _relative_years(evidence, source_years)
     # A state over a span of years holds in each of them (国家主席 1960年至1964年 answers 1960年), a figure
     # over a span does not: "2013—2021年年均增长6.1%" is no 2021 figure.
     everywhere = {m.key for m in find_numbers(YEAR_SPAN.sub("，", evidence) if figure else evidence)} | held
@@ -301,10 +320,13 @@ def listed_item_conflict(question: str, sentence: str) -> bool:
         return False
     unit = counted.group(1)
     items = []
-    for figure in re.finditer(_NUMBER + re.escape(unit), sentence):
-        words = [w for w in _segment(sentence[max(figure.start() - 8, 0) : figure.start()]) if HAN.fullmatch(w)]
-        if words:
-            items.append(words[-1])
+    for figure in re.finditer(rf"(?:{_NUMBER}|{_ROUND_FIGURE}){re.escape(unit)}", sentence):
+        # the item named after its figure ("约4700吨氧化铝产出"), or else before it ("樱桃600亩")
+        following = _segment(sentence[figure.end() : figure.end() + 8])
+        after = _nouns(following[0]) if following else []
+        before = [w for w in _segment(sentence[max(figure.start() - 8, 0) : figure.start()]) if HAN.fullmatch(w)]
+        if after or before:
+            items.append(after[0] if after else before[-1])
     return len(set(items)) >= 2 and not any(item in question for item in items)
 
 
@@ -316,6 +338,8 @@ def modifier_conflict(question: str, sentence: str) -> bool:
     asking = _ASKS_QUANTITY.search(question)
     if not asking:
         return False
+    if _counted_kind_conflict(question, sentence):
+        return True
     words = [(w, f) for w, f in tagged(question[: asking.start()]) if w.strip()]
     while words and words[-1][0] in COUNT_WORDS:  # "服务业企业数量是多少" counts 企业
         words.pop()
@@ -329,6 +353,25 @@ def modifier_conflict(question: str, sentence: str) -> bool:
         flag[:1] in NOUN_FLAGS and len(before) >= 2 and not _one_kind(before, modifier)
         for before, flag in _words_before(head, sentence)
     )
+
+
+_COUNTED_AFTER = re.compile(r"(?:多少|几)[个支家名位件处项条所座户栋批次场]?([\u4e00-\u9fff]{4,})")
+
+
+def _counted_kind_conflict(question: str, sentence: str) -> bool:
+    """modifier_conflict for a thing named after the asking word: "组建了多少支森林消防队伍" against
+    "组建应急救援专业队伍831支" (another kind of 队伍)."""
+    counted = _COUNTED_AFTER.search(question)
+    if not counted:
+        return False
+    nouns = list(takewhile(lambda pair: pair[1][:1] in NOUN_FLAGS, tagged(counted.group(1))))
+    if len(nouns) < 2 or min(len(nouns[-1][0]), len(nouns[-2][0])) < 2:
+        return False
+    (modifier, _), (head, _) = nouns[-2:]
+    if modifier in sentence or head not in sentence:
+        return False
+    befores = [sentence[max(m.start() - 2, 0) : m.start()] for m in re.finditer(re.escape(head), sentence)]
+    return any(HAN.fullmatch(before) and before not in question and not _one_kind(before, modifier) for before in befores)
 
 
 def other_name_conflict(question: str, sentence: str) -> bool:

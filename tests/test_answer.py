@@ -176,6 +176,11 @@ def test_a_traditional_sentence_holds_the_quantity_a_question_asks_for():
         ("每年收到几件投诉？", "对12345平台的投诉件进行回复。", 1.0),
         ("这款飞机有多少个座位？", "国产大飞机C919完成首飞。", 1.0),
         ("这款飞机有多少个座位？", "C919设158个座位。", 0.0),
+        # a kind of place named (哪个广场, 哪个站) is answered by a name of that kind, not by the city
+        ("宣传活动是在哪个广场举办的？", "6月21日,清镇市自然资源局开展野生动植物保护宣传活动。", 1.0),
+        ("宣传活动是在哪个广场举办的？", "活动在清镇市人民广场举办。", 0.0),
+        ("3号线哪个站设了服务中心？", "3号线花果园站青年志愿者服务中心投入使用。", 0.0),
+        ("博恒社区在哪个街道？", "观山湖区世纪城街道博恒社区开展送餐活动。", 0.0),
     ],
 )
 def test_answer_slot_missing(question, sentence, missing):
@@ -389,10 +394,29 @@ def test_the_value_is_looked_for_two_sentences_after_the_best_one_at_most():
         ("南凡半导体今年一季度产值多少？", "南凡半导体建厂后产值稳步攀升，2023年达9000多万元。", True),
         ("南凡半导体今年一季度产值多少？", "2024年一季度，南凡半导体产值达3000万元。", False),
         ("南凡半导体2023年产值多少？", "南凡半导体建厂后产值稳步攀升，2023年达9000多万元。", False),
+        # a clause that is only a date dates the clause after it: 375亿元 is 2021's figure, not 2016's
+        ("清镇市2016年的工业总产值是多少？", "2021年,清镇市工业总产值已达375亿元,较2016年底翻了一番;", True),
+        ("清镇市2021年的工业总产值是多少？", "2021年,清镇市工业总产值已达375亿元,较2016年底翻了一番;", False),
     ],
 )
 def test_a_quantity_conflicts_when_its_own_clause_names_another_period(question, sentence, conflict):
     assert value_clause_conflict(question, sentence) is conflict
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "conflict"),
+    [
+        # a part of a whole is asked: the whole's figure does not answer it
+        ("防汛隐患里有多少处是地质灾害隐患？", "紧盯山洪和地质灾害风险区，共排查出隐患17546处，整改完成16072处。", True),
+        ("承诺事项里有多少件是路灯亮化工程？", "此次公示承诺事项122件，涉及机耕道建设、路灯亮化工程等民生事项。", True),
+        ("自建房中有多少栋是经营性自建房？", "完成自建房排查5511栋，其中经营性自建房101栋。", False),
+        ("一共排查出多少处隐患？", "共排查出隐患17546处。", False),  # no part asked
+    ],
+)
+def test_a_part_asked_of_a_whole_conflicts_with_the_whole_s_figure(question, sentence, conflict):
+    from qa.answer import part_conflict
+
+    assert part_conflict(question, sentence) is conflict
 
 
 def test_sentences_that_follow_each_other_in_a_passage_share_one_marker():

@@ -53,6 +53,17 @@ def test_an_explicit_year_of_the_evidence_overrides_the_source_date():
     assert not number_conflict("南凡半导体2023年的产值是多少？", evidence, evidence, SOURCE)
 
 
+def test_this_year_and_last_year_are_read_from_the_source_date():
+    evidence = "截至目前，清镇市规模以上工业企业数量达118家。"
+    assert number_conflict("清镇市规模以上工业企业去年底有多少家？", evidence, evidence, SOURCE)  # 2023, in a page of 2024
+    assert not number_conflict("清镇市规模以上工业企业今年有多少家？", evidence, evidence, SOURCE)
+    # a year of the asker's own life, in a clause that asks nothing, dates nothing asked
+    assert not number_conflict("我明年毕业，清镇市规模以上工业企业有多少家？", evidence, evidence, SOURCE)
+    registered = "旭鼎光电是去年8月注册成立的新企业。"
+    assert not number_conflict("旭鼎光电是去年几月注册的？", registered, registered, SOURCE)
+    assert not number_conflict("旭鼎光电今年一季度产值多少？", registered, registered, SOURCE)  # 今年 is still the page's year
+
+
 def test_an_ordinal_conflicts_with_another_of_the_same_counted_thing():
     evidence = "姚明作为第19棒火炬手，点燃了第20棒火炬手手中的火炬。"
     assert number_conflict("谁是北京冬奥会第一棒火炬手？", evidence, evidence)
@@ -87,6 +98,8 @@ def test_a_year_written_without_nian_before_what_it_dates_is_a_year():
         ("拆除违建一共花了多少钱？", "拆除违建建筑4740平方米。", 0.0),
         ("一共查出多少处隐患？", "共排查出隐患17546处。", 1.0),
         ("一共查出多少处隐患？", "共排查出隐患17546个。", 0.0),
+        ("工地上一共有多少工人？", "该项目总投资3.36亿元。", 0.0),  # people counted by what they are
+        ("工地上一共有多少工人？", "工地上有工人200余名。", 1.0),
         ("种了多少樱桃？", "共种植樱桃600亩。", 0.5),
         # a measure asked at the end of the question is counted in its own unit
         ("2022年国庆节假期全国旅游收益是多少？", "全国国内旅游出游4.22亿人次，同比减少18.2%。", 0.0),
@@ -198,6 +211,9 @@ def test_focus_words_are_the_words_next_to_what_is_asked(question, focus):
         ("清镇的规上服务业企业数量是多少？", "截至目前，清镇市规模以上工业企业数量达118家。", True),  # 数量 counts 企业
         # the asking word does not follow the head noun: nothing is read as its modifier
         ("阿里巴巴集团宣布将以多少港元收购《南华早报》？", "新华集团宣布以20亿港元收购。", False),
+        # the thing counted named after the asking word: 森林消防队伍 asked, 应急救援专业队伍 counted
+        ("全省组建了多少支森林消防队伍？", "全省共组建应急救援专业队伍831支。", True),
+        ("全省组建了多少支应急救援队伍？", "全省共组建应急救援专业队伍831支。", False),
     ],
 )
 def test_modifier_conflict(question, sentence, conflict):
@@ -272,3 +288,9 @@ FRUIT = "目前，凹河村共种植樱桃600亩，枇杷456亩，李子20亩，
 )
 def test_an_item_missing_from_a_list_of_figures_conflicts(question, conflict):
     assert listed_item_conflict(question, FRUIT) is conflict
+
+
+def test_a_listed_item_may_follow_its_figure():
+    ore = "在这里，每天有上万吨铝土矿进入，约4700吨氧化铝产出，供给下游企业。"
+    assert listed_item_conflict("华锦铝业每天要用掉多少吨煤？", ore)
+    assert not listed_item_conflict("华锦铝业每天产出多少吨氧化铝？", ore)
