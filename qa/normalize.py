@@ -17,6 +17,8 @@
   documents hold (比例是), a word glued to 是/的/了, or a common word of the language (体裁); a
   common word is never what a typo meant (队友), nor is a dictionary word that names nothing
   when the run typed is a dictionary word too (推估, 推古). See _may_be_typo and _homophone.
+  A typo the segmenter glued into a long unknown word (华锦铝叶) is read inside it, and replaced
+  only when the whole word then is one the documents hold (华锦铝业); see _rewrite_inside_words.
 
 Traditional characters are mapped to simplified before this, by `qa.question`.
 """
@@ -225,6 +227,29 @@ def _may_be_typo(words: list[tuple[str, str]], terms: CorpusTerms) -> bool:
     return len(words) == 1 or not longer or not all(terms.contains(piece) for piece in longer)
 
 
+def _rewrite_inside_words(question: str, terms: CorpusTerms) -> tuple[str, list[tuple[str, str]]]:
+    """A long word that neither the documents nor the dictionary hold may be a name of the documents
+    the segmenter glued to a typo: "华锦铝叶" is 华锦铝业 typed 叶. A part of it that sounds like an index
+    word is replaced only when the whole word then is one the documents hold (史继偕著 stays: 史继写著 is
+    nowhere)."""
+    changes = []
+    for word, start, _ in _words(question):
+        if len(word) < 4 or not HAN.fullmatch(word) or terms.contains(word) or _dictionary_tag(word) is not None:
+            continue
+        for size in WINDOWS[1:]:
+            candidates = (
+                word[:offset] + meant + word[offset + size :]
+                for offset in range(len(word) - size + 1)
+                if (meant := _homophone(word[offset : offset + size], terms)) is not None
+            )
+            rewritten = next((candidate for candidate in candidates if terms.contains(candidate)), None)
+            if rewritten is not None:
+                question = question[:start] + rewritten + question[start + len(word) :]  # same length
+                changes.append((word, rewritten))
+                break
+    return question, changes
+
+
 def _rewrite_homophones(question: str, terms: CorpusTerms) -> tuple[str, list[tuple[str, str]]]:
     """Replace runs of whole words that sound like an index word; a run never starts inside a word."""
     changes = []
@@ -261,5 +286,6 @@ def normalize_question(question: str, terms: CorpusTerms) -> NormalizedQuestion:
     """The question with numbers and homophone typos in the documents' own spelling."""
     question = REPEATED.sub(r"\1", question)
     text, number_changes = _rewrite_numbers(question, terms)
+    text, inside_changes = _rewrite_inside_words(text, terms)
     text, sound_changes = _rewrite_homophones(text, terms)
-    return NormalizedQuestion(text, number_changes + sound_changes)
+    return NormalizedQuestion(text, number_changes + inside_changes + sound_changes)

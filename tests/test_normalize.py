@@ -119,3 +119,12 @@ def test_two_words_of_the_language_neither_a_name_are_two_words():
 
 def test_taiwan_spelling_of_shenme_is_read_as_shenme():
     assert prepare_question("銀水牛獎代表甚麼榮譽?").text == "银水牛奖代表什么荣誉?"
+
+
+def test_a_typo_glued_into_a_name_is_read_inside_the_word():
+    terms = CorpusTerms(["贵州华锦铝业有限公司产值约12.48亿元。"], ["华锦", "铝业", "产值"])
+    normalized = normalize_question("华锦铝叶的产值是多少", terms)
+    assert normalized.text == "华锦铝业的产值是多少"
+    assert ("华锦铝叶", "华锦铝业") in normalized.changes
+    # only when the whole word then is one the documents hold: a name glued to a verb stays as typed
+    assert normalize_question("史继偕著有哪些书", CorpusTerms(["史继偕写了很多书。"], ["写著"])).text == "史继偕著有哪些书"
