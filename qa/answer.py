@@ -30,8 +30,10 @@ import numpy as np
 from qa.answerability import (
     ASKS_CHANGE,
     CHANGE_VERBS,
+    MONEY_FIGURE,
     AnswerabilityModel,
     Signals,
+    asking_clause,
     default_model,
     focus_words,
     listed_item_conflict,
@@ -373,6 +375,34 @@ def part_conflict(question: str, sentence: str) -> bool:
     return bool(kind and clauses) and not any(all(word in clause for word in kind) for clause in clauses)
 
 
+# Measures a figure of money may be: "卖了多少钱" asks a sale, and "产值约12.48亿元" is an output.
+MONEY_MEASURES = tuple(
+    re.compile(words)
+    for words in (
+        r"产值",
+        r"增加值",
+        r"销售|营收|营业收入|营业额|成交额|交易额|收入|收益|卖|售",
+        r"利润|利税|盈利|净利|赚",
+        r"投资|投入|投了|花了|花费",
+        r"税收|纳税",
+    )
+)
+
+
+def measure_conflict(question: str, sentence: str) -> bool:
+    """The question asks a sum of one measure (a sale, a profit, an investment), and every clause of the
+    sentence that holds a sum of money names another: "氧化铝一季度卖了多少钱" against "产值约12.48亿元"."""
+    holds = _concrete_slot(question)
+    if holds is not ANSWER_TYPES[QUANTITY_TYPE][1]:
+        return False
+    asked = {position for position, measure in enumerate(MONEY_MEASURES) if measure.search(asking_clause(question))}
+    if not asked:
+        return False
+    clauses = [c for c in _value_clauses(_simplified(sentence)) if MONEY_FIGURE.search(c)]
+    named = [{position for position, measure in enumerate(MONEY_MEASURES) if measure.search(c)} for c in clauses]
+    return bool(clauses) and all(measures and not measures & asked for measures in named)
+
+
 def _another_period(periods: set[tuple[float, str]], asked: set[tuple[float, str]]) -> bool:
     """The clause's periods hold none asked but one of the same kind, or only a year where a quarter or a
     month is asked ("2023年达9000多万元" is a year's figure, not one of 一季度)."""
@@ -672,6 +702,7 @@ def answer_signals(
             or name_conflict(query, context, top)
             or value_clause_conflict(query, best.sentence)
             or part_conflict(query, best.sentence)
+            or measure_conflict(query, best.sentence)
             or listed_item_conflict(query, _simplified(best.sentence))
             or modifier_conflict(query, _simplified(best.sentence))
             or other_name_conflict(query, _simplified(best.sentence))

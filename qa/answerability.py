@@ -78,6 +78,7 @@ SOURCE_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)[-_年]")
 
 _NUMBER = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千]+)(?:多|余)?[万亿]?(?:多|余)?"
 _MONEY = r"(?:[美港欧日韩澳加台]?元|英镑|美金)"
+MONEY_FIGURE = re.compile(_NUMBER + _MONEY)
 # A question asks a change ("增长了多少") rather than a level ("城镇化率是多少").
 CHANGE_VERBS = "提高|提升|增长|增加|下降|减少|上涨|下跌|降低|扩大|缩小|翻了"
 ASKS_CHANGE = re.compile(rf"{CHANGE_VERBS}|增速|增幅|涨幅|降幅|变化|多了|(?<!多)少了|同比|环比")  # 达到多少了 asks no change
@@ -92,13 +93,17 @@ ASKED_UNITS: tuple[tuple[re.Pattern[str], re.Pattern[str], bool], ...] = tuple(
         # people counted by what they are: 多少工人, 多少志愿者, 多少游客
         (r"多少(?:名|个人|人)|几(?:名|个人)|人数|员工|职工|人口|多少[\u4e00-\u9fff]{0,3}?[人员者工警师客生](?=[？?。！!，,\s]|$)", r"(?:名|人|位)", False),
         (r"多少钱|多少资金|多少奖励|多少万元|多少亿元|多少元|花了多少|卖多少", _MONEY, False),
-        (r"比例|百分之几|百分比|占比|占多少", r"(?:%|％|成|个百分点)", False),
+        (r"比例|百分之几|百分之多少|百分比|占比|占多少", r"(?:%|％|成|个百分点)", False),
+        # a rate that is a share (优秀率, 亮灯率, 城镇化率), not a rate of exchange, frequency or power
+        (r"[\u4e00-\u9fff]*(?<![汇频功速码帧利])率(?:是|为|有|达到?|要达到)?多少", r"(?:%|％|成)", True),
         (r"多少(?:平方公里|平方米)|多大面积|面积.*多少", r"\s*(?:平方公里|平方千米|平方米|亩|公顷|km²|km2|m²|平方英里|英亩)", False),
         # a sum of money is often written without 元 after its scale: "总票房67.57亿。"
         (rf"(?:{_MONEY_MEASURES}){_LEVEL_ASKED}", rf"(?:{_MONEY}|(?<=[万亿])(?![\u4e00-\u9fff%％]))", True),
         (rf"(?:{_WEIGHT_MEASURES}){_LEVEL_ASKED}", r"(?:吨|斤|公斤|千克|克)", True),
     )
 )
+_ASKS_AMOUNT = re.compile(r"多少|几|多大|多重|多高|多长|多远|比例|百分|占比")
+_RATIO = re.compile(_NUMBER + r"(?:%|％|倍|成|个百分点)")
 _ROUND_FIGURE = r"(?:上|数|近|逾)[十百千万]"  # 上万吨, 数百家: a figure without digits
 _COUNTED = re.compile(r"多少(户|家|处|件|栋|支|场|项|条|所|座|批|次|亩|吨|公里|份|辆)")
 
@@ -240,7 +245,7 @@ def number_conflict(question: str, evidence: str, passage_text: str, source: str
     """
     source_years = _years_of_source(source)
     # 今年 / 去年 date the fact asked only in the clause that asks: "明年就毕业了，……有没有政策" asks no 明年
-    asked = named_periods(question) | _relative_years(_asking_clause(question), source_years)
+    asked = named_periods(question) | _relative_years(asking_clause(question), source_years)
     held = named_periods(evidence)
     if not any(unit == "年" for _, unit in held):
         held |= source_years
@@ -277,7 +282,10 @@ def unit_match(question: str, sentence: str) -> float:
     The unit is read in the last clause that asks: "我们几个人有个团队，……征集到什么时候截止？" asks
     for a date, not a head count.
     """
-    question = _asking_clause(question)
+    question = asking_clause(question)
+    # "扩大人口规模采取了哪些措施" asks no head count; a search-box query ("事故死亡人数") asks by its measure
+    if not _ASKS_AMOUNT.search(question) and _ASKS_ANYWHERE.search(question):
+        return 0.5
     edges = word_boundaries(question)  # a unit is asked by whole words: 演员|工作室 holds no 员工
     # The measure named last is the one asked: "人口中大约占多少比例" asks a share, not a head count.
     asked = max(
@@ -292,14 +300,15 @@ def unit_match(question: str, sentence: str) -> float:
         key=lambda found: found[:2],
     )
     if asked is not None:
-        return 1.0 if asked[2].search(sentence) else 0.0
+        # a change may be told as a ratio whatever the measure: "面积增长了多少" by "增长1.5倍"
+        return 1.0 if asked[2].search(sentence) or (ASKS_CHANGE.search(question) and _RATIO.search(sentence)) else 0.0
     counted = _COUNTED.search(question)
     if counted:
         return 1.0 if re.search(_NUMBER + counted.group(1), sentence) else 0.0
     return 0.5
 
 
-def _asking_clause(question: str) -> str:
+def asking_clause(question: str) -> str:
     """The last clause of the question that holds an asking word (多少, 几, 什么…); the question without one."""
     clauses = [clause for clause in _CLAUSE_BREAK.split(question) if clause]
     return next((clause for clause in reversed(clauses) if _ASKS_ANYWHERE.search(clause)), question)
@@ -470,6 +479,12 @@ ROLE_QUERY = re.compile(
     r"县长|主席|首席执行官|CEO|董事长|总经理|校长|局长|书记|主教练|主持人|代言人)[?？。\s]*$",
     re.IGNORECASE,
 )
+# A role only a person holds: "南凡半导体的总经理是谁？" is not answered by a company's name.
+PERSONAL_ROLE = re.compile(
+    r"(?:导演|主演|编剧|作者|作曲|创始人|创办人|发明人|总理|总统|首相|市长|省长|县长|主席|董事长|总经理|经理|"
+    r"校长|院长|局长|部长|厂长|社长|会长|主任|书记|主教练|队长|主持人|代言人|负责人)(?:是|叫)?(?:谁|哪位)"
+)
+_PERSON_ONLY_FLAGS = frozenset({"nr", "nrfg", "nrt"})  # jieba: person names
 # Somebody named by what they said ("副局长黄海说"), whatever the segmenter reads the name as.
 _SPEAKER = re.compile(r"[\u4e00-\u9fff]{2}(?:说|表示|指出|介绍)")
 _ORGANISATION = re.compile(r"(?:公司|集团|局|委员会|政府|大学|学院|学校|协会|中心|银行|医院|部|厂|社|团|队|院|所)$")
@@ -485,7 +500,8 @@ def person_missing(question: str, sentence: str) -> float:
     noun ending like an organisation (公司, 局, 大学), a transliterated name written with "·", a
     speaker ("副局长黄海说": jieba reads 黄海 as a sea) or the asked role followed by its holder
     ("目前社长是藤岛茱莉景子"). A search-box query ending in a role asks who; a question asking
-    something else about a role ("担任什么节目的主持人") does not.
+    something else about a role ("担任什么节目的主持人") does not. A role only a person holds
+    ("总经理是谁") is answered by a person's name, not by an organisation's.
     """
     asks_role = ROLE_QUERY.search(question) and not _ASKS_ANYWHERE.search(question)  # a search-box query
     if not (ASKS_PERSON.search(question) or asks_role):
@@ -496,10 +512,14 @@ def person_missing(question: str, sentence: str) -> float:
         named = re.search(re.escape(word) + r"(?:是|为|：|:)\s*([^\s，。,；;！？]{2,})", sentence)
         if named and named.group(1) not in question:
             return 0.0
+    person_only = PERSONAL_ROLE.search(question) is not None
     for word, flag in tagged(TITLE.sub("，", sentence)):
         if len(word) < 2 or word in question or _NOT_SOMEBODY.search(word):
             continue
-        if flag in _PERSON_FLAGS or (flag.startswith("n") and _ORGANISATION.search(word)):
+        if person_only:
+            if flag in _PERSON_ONLY_FLAGS:
+                return 0.0
+        elif flag in _PERSON_FLAGS or (flag.startswith("n") and _ORGANISATION.search(word)):
             return 0.0
     return 1.0
 

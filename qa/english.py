@@ -16,7 +16,8 @@ with no model and nothing downloaded:
   A Chinese word the index holds is preferred (most frequent in the index first); a word it
   does not hold is kept only when its gloss is exactly the English word, so that a question
   about something the documents never mention ("grapes") still names it and is refused.
-- Periods and numbers: "Q1" and "first quarter" -> 一季度, "2024" -> 2024年, digits stay.
+- Periods and numbers: "Q1" and "first quarter" -> 一季度, "2024" -> 2024年, "Line 3" -> 3号线,
+  digits stay.
 - Chinese order: "How many X did Y do?" -> "Y do 多少 X" ("how many" -> 多少, "when" -> 什么时候), so
   that the answer-type and focus rules of `qa.answer` and `qa.answerability` read the query.
 
@@ -312,13 +313,15 @@ def _common(word: str) -> int:
 
 
 def _number(tokens: list[str], position: int) -> tuple[int, str] | None:
-    """(tokens used, Chinese) for a quarter or a year at `position`."""
+    """(tokens used, Chinese) for a quarter, a year or a numbered line at `position`."""
     token = tokens[position]
     if QUARTER.match(token):
         return 1, f"{'一二三四'[int(token[1]) - 1]}季度"
     following = tokens[position + 1].lower() if position + 1 < len(tokens) else ""
     if token.lower() in ORDINALS and following in ("quarter", "quarters"):
         return 2, f"{ORDINALS[token.lower()]}季度"
+    if token.lower() == "line" and following.isdigit():  # a metro or bus line: "Line 3" -> 3号线
+        return 2, f"{following}号线"
     if YEAR.match(token):
         return 1, f"{token}年"
     if token[0].isdigit():

@@ -419,6 +419,23 @@ def test_a_part_asked_of_a_whole_conflicts_with_the_whole_s_figure(question, sen
     assert part_conflict(question, sentence) is conflict
 
 
+@pytest.mark.parametrize(
+    ("question", "sentence", "conflict"),
+    [
+        # a sale asked, an output given
+        ("华锦铝业的氧化铝一季度卖了多少钱？", "今年一季度，贵州华锦产能约42.39万吨，产值约12.48亿元。", True),
+        ("华锦铝业一季度的产值是多少？", "今年一季度，贵州华锦产能约42.39万吨，产值约12.48亿元。", False),
+        ("清镇一季度在工业上投了多少钱？", "一季度，清镇市完成工业投资8.4亿元。", False),
+        ("李玉林家卖水果一年能收入多少？", "每年光靠卖水果收入可达1万元以上。", False),
+        ("清镇一季度工业投资多少？", "工业投资达目标的129.23%。", False),  # no sum of money: left to the unit
+    ],
+)
+def test_a_sum_of_another_measure_conflicts(question, sentence, conflict):
+    from qa.answer import measure_conflict
+
+    assert measure_conflict(question, sentence) is conflict
+
+
 def test_sentences_that_follow_each_other_in_a_passage_share_one_marker():
     passages = [passage(i, "", f"第{i}段。") for i in range(2)]
     chosen = [_Scored(1.0, "甲。", 0), _Scored(1.0, "乙。", 0, "甲。"), _Scored(0.9, "丙。", 1), _Scored(0.9, "丁。", 0)]

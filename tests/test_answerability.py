@@ -100,6 +100,13 @@ def test_a_year_written_without_nian_before_what_it_dates_is_a_year():
         ("一共查出多少处隐患？", "共排查出隐患17546个。", 0.0),
         ("工地上一共有多少工人？", "该项目总投资3.36亿元。", 0.0),  # people counted by what they are
         ("工地上一共有多少工人？", "工地上有工人200余名。", 1.0),
+        ("清镇为了扩大人口规模采取了哪些措施？", "扩大就业岗位、推进产教融合。", 0.5),  # 人口 asks no head count here
+        ("事故死亡人数", "事故造成3人死亡。", 1.0),  # a search-box query asks by its measure
+        ("建成区面积增长了多少？", "中心城区建成区面积增长1.5倍。", 1.0),  # a change told as a ratio
+        ("三能考核的优秀率是多少？", "考核内容为男子1000米、女子800米。", 0.0),  # a rate is a share
+        ("三能考核的优秀率是多少？", "优秀率达95%。", 1.0),
+        ("人民币汇率是多少？", "1美元兑6.9元人民币。", 0.5),  # a rate of exchange is no share
+        ("已整改的隐患占百分之多少？", "共排查出隐患17546处，整改完成16072处。", 0.0),
         ("种了多少樱桃？", "共种植樱桃600亩。", 0.5),
         # a measure asked at the end of the question is counted in its own unit
         ("2022年国庆节假期全国旅游收益是多少？", "全国国内旅游出游4.22亿人次，同比减少18.2%。", 0.0),
@@ -288,6 +295,15 @@ FRUIT = "目前，凹河村共种植樱桃600亩，枇杷456亩，李子20亩，
 )
 def test_an_item_missing_from_a_list_of_figures_conflicts(question, conflict):
     assert listed_item_conflict(question, FRUIT) is conflict
+
+
+def test_a_role_only_a_person_holds_is_not_answered_by_an_organisation():
+    from qa.answerability import person_missing
+
+    company = "该企业由清镇企业贵州南凡半导体科技有限公司与贵阳市商贸学校合作打造。"
+    assert person_missing("旭鼎光电的总经理是谁？", company) == 1.0
+    assert person_missing("旭鼎光电是谁打造的？", company) == 0.0  # who made it: a company answers
+    assert person_missing("旭鼎光电的总经理是谁？", "“我们能火速上规。”旭鼎光电总经理江涛说。") == 0.0
 
 
 def test_a_listed_item_may_follow_its_figure():

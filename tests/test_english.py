@@ -98,6 +98,7 @@ def test_a_question_becomes_chinese_in_chinese_order(dictionary: Dictionary):
 def test_quarters_and_years_take_the_documents_spelling(dictionary: Dictionary):
     assert translate_question("What did Qingzhen complete in Q1 2024?", terms(), dictionary).text == "清镇完成一季度2024年什么"
     assert "二季度" in translate_question("investment in the second quarter", terms(), dictionary).text
+    assert "1号线" in translate_question("When does Metro Line 1 open?", terms(), dictionary).text  # not 队伍 (a queue)
 
 
 def test_a_word_the_documents_lack_is_kept_when_its_gloss_is_exact(dictionary: Dictionary):
