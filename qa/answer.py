@@ -30,9 +30,12 @@ import numpy as np
 from qa.answerability import (
     ASKS_CHANGE,
     CHANGE_VERBS,
+    COUNTED_ASKED,
+    FIGURE,
     MONEY_FIGURE,
     AnswerabilityModel,
     Signals,
+    act_conflict,
     asking_clause,
     default_model,
     focus_words,
@@ -65,6 +68,8 @@ MIN_SECTIONS = 3  # a "哪几个方面" answer lists its article's section headi
 SEMANTIC_CANDIDATES = 8  # sentences (best by words) compared with the question by their vectors
 SEMANTIC_WEIGHT = 1.5  # weight of a sentence's cosine to the question (0.6-0.9 in practice) in its score
 TYPE_WEIGHT = 0.3
+COUNTED_WEIGHT = 0.3  # bonus of a sentence that holds a number in the measure asked for (多少件 -> 122件)
+COUNTED_MEASURE = re.compile(COUNTED_ASKED.pattern.replace("多少", "(?:多少|几)", 1))
 RANK_WEIGHT = 0.1
 CONTEXT_WEIGHT = 0.3  # share of a sentence's coverage that may come from the sentence before it
 FOCUS_WEIGHT = 0.6  # weight of the coverage of the question's words next to what it asks (以什么为食, 校长是谁)
@@ -475,6 +480,11 @@ def _score_sentences(
     topics = [_topic(passage) for passage in passages[:ANSWER_PASSAGES]]
     dates = QUESTION_DATE.findall(question)
     defined = _defined_term(question)
+    counted = COUNTED_MEASURE.search(question)
+    counts_in = re.compile(FIGURE + re.escape(counted.group(1))).search if counted else None
+    # the count's bonus stays within the first passage's article: another article's count of the same
+    # measure is another fact ("市政设施……多少处隐患" is not the flood check's 17546处)
+    same_article = [(p.source, p.title) == (passages[0].source, passages[0].title) for p in passages]
     for rank, sentence, previous in _sentences_in_context(passages):
         # An encyclopaedia-like passage names its subject once ("大果西番莲是……") and then writes
         # "其叶柄有四到六个腺体": every sentence is read with its passage's topic, so that the words
@@ -491,6 +501,7 @@ def _score_sentences(
             + SEMANTIC_WEIGHT * (cosines or {}).get(sentence, 0.0)
             + (FOCUS_WEIGHT * coverage(focus, sentence, sparse) if focus else 0.0)
             + DATE_WEIGHT * _date_match(dates, sentence)
+            + (COUNTED_WEIGHT if counted and same_article[rank] and counts_in(sentence) else 0.0)
             + (DEFINITION_WEIGHT * _defines(defined, sentence) if defined else 0.0)
         )
         scored.append(_Scored(score, sentence, rank, previous))
@@ -680,6 +691,7 @@ def answer_signals(
     words = _content_words(query)
     # Read in simplified characters, as the query is: 員工 in a traditional passage is the 员工 asked for.
     top = to_simplified("\n".join(f"{p.title}\n{p.section}\n{p.text}" for p in passages[:ANSWER_PASSAGES]))
+    titles = to_simplified("\n".join(p.title for p in passages[:ANSWER_PASSAGES]))
     source = passages[best.passage_rank]
     context = to_simplified(f"{source.title}\n{best.previous}\n{best.sentence}")
     dense_rank, keyword_rank = retrieval.dense_ranks[0], retrieval.keyword_ranks[0]
@@ -704,8 +716,9 @@ def answer_signals(
             or part_conflict(query, best.sentence)
             or measure_conflict(query, best.sentence)
             or listed_item_conflict(query, _simplified(best.sentence))
+            or (HAN.search(question or query) is not None and act_conflict(query, _simplified(best.sentence)))
             or modifier_conflict(query, _simplified(best.sentence))
-            or other_name_conflict(query, _simplified(best.sentence))
+            or other_name_conflict(query, _simplified(best.sentence), titles)
         ),
         foreign=0.0 if HAN.search(question or query) else 1.0,
         focus_missing=_focus_missing(query, _simplified(f"{source.title}{best.previous}{best.sentence}"), sparse),

@@ -76,9 +76,9 @@ HAN = re.compile(r"[\u4e00-\u9fff]+")
 SOURCE_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)[-_年]")
 
 
-_NUMBER = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千]+)(?:多|余)?[万亿]?(?:多|余)?"
+FIGURE = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千]+)(?:多|余)?[万亿]?(?:多|余)?"
 _MONEY = r"(?:[美港欧日韩澳加台]?元|英镑|美金)"
-MONEY_FIGURE = re.compile(_NUMBER + _MONEY)
+MONEY_FIGURE = re.compile(FIGURE + _MONEY)
 # A question asks a change ("增长了多少") rather than a level ("城镇化率是多少").
 CHANGE_VERBS = "提高|提升|增长|增加|下降|减少|上涨|下跌|降低|扩大|缩小|翻了"
 ASKS_CHANGE = re.compile(rf"{CHANGE_VERBS}|增速|增幅|涨幅|降幅|变化|多了|(?<!多)少了|同比|环比")  # 达到多少了 asks no change
@@ -88,7 +88,7 @@ _LEVEL_ASKED = r"[^，,。？?！!；;]{0,4}多少[？?。！!\s]*$"
 _MONEY_MEASURES = "收入|收益|营收|利润|票房|产值|销售额|营业额|成交额|交易额|罚款|投资额|总投资|生产总值|GDP|税收|价格|售价|票价|房价|工资|预算|经费"
 _WEIGHT_MEASURES = "产量|总产量"
 ASKED_UNITS: tuple[tuple[re.Pattern[str], re.Pattern[str], bool], ...] = tuple(
-    (re.compile(asks), re.compile(_NUMBER + holds), levels_only)
+    (re.compile(asks), re.compile(FIGURE + holds), levels_only)
     for asks, holds, levels_only in (
         # people counted by what they are: 多少工人, 多少志愿者, 多少游客
         (r"多少(?:名|个人|人)|几(?:名|个人)|人数|员工|职工|人口|多少[\u4e00-\u9fff]{0,3}?[人员者工警师客生](?=[？?。！!，,\s]|$)", r"(?:名|人|位)", False),
@@ -96,16 +96,16 @@ ASKED_UNITS: tuple[tuple[re.Pattern[str], re.Pattern[str], bool], ...] = tuple(
         (r"比例|百分之几|百分之多少|百分比|占比|占多少", r"(?:%|％|成|个百分点)", False),
         # a rate that is a share (优秀率, 亮灯率, 城镇化率), not a rate of exchange, frequency or power
         (r"[\u4e00-\u9fff]*(?<![汇频功速码帧利])率(?:是|为|有|达到?|要达到)?多少", r"(?:%|％|成)", True),
-        (r"多少(?:平方公里|平方米)|多大面积|面积.*多少", r"\s*(?:平方公里|平方千米|平方米|亩|公顷|km²|km2|m²|平方英里|英亩)", False),
+        (r"多少(?:平方公里|平方米)|多大面积|面积.*多少(?!平方|亩|公顷)", r"\s*(?:平方公里|平方千米|平方米|亩|公顷|km²|km2|m²|平方英里|英亩)", False),
         # a sum of money is often written without 元 after its scale: "总票房67.57亿。"
         (rf"(?:{_MONEY_MEASURES}){_LEVEL_ASKED}", rf"(?:{_MONEY}|(?<=[万亿])(?![\u4e00-\u9fff%％]))", True),
         (rf"(?:{_WEIGHT_MEASURES}){_LEVEL_ASKED}", r"(?:吨|斤|公斤|千克|克)", True),
     )
 )
 _ASKS_AMOUNT = re.compile(r"多少|几|多大|多重|多高|多长|多远|比例|百分|占比")
-_RATIO = re.compile(_NUMBER + r"(?:%|％|倍|成|个百分点)")
+_RATIO = re.compile(FIGURE + r"(?:%|％|倍|成|个百分点)")
 _ROUND_FIGURE = r"(?:上|数|近|逾)[十百千万]"  # 上万吨, 数百家: a figure without digits
-_COUNTED = re.compile(r"多少(户|家|处|件|栋|支|场|项|条|所|座|批|次|亩|吨|公里|份|辆)")
+COUNTED_ASKED = re.compile(r"多少(户|家|处|件|栋|支|场|项|条|所|座|批|次|亩|吨|公里|份|辆)")
 
 
 @dataclass(frozen=True)
@@ -290,7 +290,7 @@ def unit_match(question: str, sentence: str) -> float:
     # The measure named last is the one asked: "人口中大约占多少比例" asks a share, not a head count.
     asked = max(
         (
-            (m.end(), -position, holds)
+            (m.end(), -position, holds, m.group().startswith(("多少", "几")))
             for position, (asks, holds, levels_only) in enumerate(ASKED_UNITS)
             if not (levels_only and ASKS_CHANGE.search(question))
             for m in asks.finditer(question)
@@ -300,11 +300,14 @@ def unit_match(question: str, sentence: str) -> float:
         key=lambda found: found[:2],
     )
     if asked is not None:
-        # a change may be told as a ratio whatever the measure: "面积增长了多少" by "增长1.5倍"
-        return 1.0 if asked[2].search(sentence) or (ASKS_CHANGE.search(question) and _RATIO.search(sentence)) else 0.0
-    counted = _COUNTED.search(question)
+        # a change may be told as a ratio whatever the measure ("面积增长了多少" by "增长1.5倍"), unless
+        # the question names the unit itself ("增加了多少平方公里")
+        _, _, holds, named = asked
+        ratio = ASKS_CHANGE.search(question) and not named and _RATIO.search(sentence)
+        return 1.0 if holds.search(sentence) or ratio else 0.0
+    counted = COUNTED_ASKED.search(question)
     if counted:
-        return 1.0 if re.search(_NUMBER + counted.group(1), sentence) else 0.0
+        return 1.0 if re.search(FIGURE + counted.group(1), sentence) else 0.0
     return 0.5
 
 
@@ -321,7 +324,7 @@ def listed_item_conflict(question: str, sentence: str) -> bool:
     The items are the words just before each figure; the asked item is the noun after the unit
     ("多少亩葡萄", "多少户的猪圈") or else the last before it ("葡萄有多少亩"), and it is nowhere in the
     sentence (a total asked of 果树 is answered where 果树 is named)."""
-    counted = _COUNTED.search(question)
+    counted = COUNTED_ASKED.search(question)
     if not counted:
         return False
     asked = _asked_item(question[: counted.start()], question[counted.end() :])
@@ -329,7 +332,7 @@ def listed_item_conflict(question: str, sentence: str) -> bool:
         return False
     unit = counted.group(1)
     items = []
-    for figure in re.finditer(rf"(?:{_NUMBER}|{_ROUND_FIGURE}){re.escape(unit)}", sentence):
+    for figure in re.finditer(rf"(?:{FIGURE}|{_ROUND_FIGURE}){re.escape(unit)}", sentence):
         # the item named after its figure ("约4700吨氧化铝产出"), or else before it ("樱桃600亩")
         following = _segment(sentence[figure.end() : figure.end() + 8])
         after = _nouns(following[0]) if following else []
@@ -337,6 +340,30 @@ def listed_item_conflict(question: str, sentence: str) -> bool:
         if after or before:
             items.append(after[0] if after else before[-1])
     return len(set(items)) >= 2 and not any(item in question for item in items)
+
+
+def act_conflict(question: str, sentence: str) -> bool:
+    """The question counts what was done to a thing ("新建了多少户厨房", "完成了多少件"), and the clause that
+    counts the thing in that unit names another act on it ("改造厨房60户", "公示承诺事项122件"): the
+    verb before the thing is another, and no character of the verb asked is in the clause."""
+    counted = COUNTED_ASKED.search(question)
+    if not counted:
+        return False
+    before = question[: counted.start()]
+    asked = _asked_item(before, question[counted.end() :])
+    # the act is the word just before the count ("新建了多少户"), whatever its tag: jieba reads 新建 as a place
+    words = [word for word in _segment(before) if word not in ("了", "过", "一共", "共", "总共") and word.strip()]
+    verb = words[-1].removesuffix("了") if words else ""  # 发了 is 发
+    if asked is None or len(verb) < 2 or not HAN.fullmatch(verb) or verb in asked:
+        return False
+    for clause in _CLAUSE_BREAK.split(sentence):
+        if set(verb) & set(clause) or not re.search(FIGURE + re.escape(counted.group(1)), clause):
+            continue  # the clause names the act asked, or part of it (发 in 发放): no other act
+        pairs = tagged(clause)
+        for (previous, flag), (word, _) in pairwise(pairs):
+            if word == asked and flag.startswith("v") and len(previous) >= 2:
+                return True
+    return False
 
 
 def modifier_conflict(question: str, sentence: str) -> bool:
@@ -383,14 +410,17 @@ def _counted_kind_conflict(question: str, sentence: str) -> bool:
     return any(HAN.fullmatch(before) and before not in question and not _one_kind(before, modifier) for before in befores)
 
 
-def other_name_conflict(question: str, sentence: str) -> bool:
+def other_name_conflict(question: str, sentence: str, titles: str = "") -> bool:
     """The question names a thing by a name before it ("全英羽毛球公开赛", "速度与激情10"), and the sentence
-    names the same thing by another place or number only ("台北羽毛球公开赛", "《速度与激情9》")."""
+    names the same thing by another place or number only ("台北羽毛球公开赛", "《速度与激情9》").
+
+    A place the articles' titles name is the articles' own: "清镇华锦铝业" against "贵州华锦" in an
+    article titled "……清镇市实现工业经济开门红" names the company by its province."""
     words = [(w, f) for w, f in tagged(question) if w.strip()]
     for (modifier, flag), (head, head_flag) in pairwise(words):
         if flag[:1] not in NOUN_FLAGS or len(modifier) < 2 or head_flag[:1] not in NOUN_FLAGS or len(head) < 2:
             continue
-        if modifier in sentence or head not in sentence:
+        if modifier in sentence or modifier in titles or head not in sentence:
             continue
         if any(f in _PLACE_FLAGS and before not in question for before, f in _words_before(head, sentence)):
             return True
@@ -473,7 +503,7 @@ def name_conflict(question: str, evidence: str, passages_text: str) -> bool:
 
 
 # A question asking for a person: by its question word, or a search-box query ending in a role.
-ASKS_PERSON = re.compile(r"谁|哪位|\bwho\b", re.IGNORECASE)
+ASKS_PERSON = re.compile(r"谁|哪位|哪家|\bwho\b", re.IGNORECASE)  # 哪家: an organisation, named as a person is
 ROLE_QUERY = re.compile(
     r"(?:导演|主演|编剧|作者|作曲|歌手|冠军|亚军|得主|获得者|创始人|创办人|发明人|总理|总统|首相|市长|省长|"
     r"县长|主席|首席执行官|CEO|董事长|总经理|校长|局长|书记|主教练|主持人|代言人)[?？。\s]*$",
@@ -489,8 +519,9 @@ _PERSON_ONLY_FLAGS = frozenset({"nr", "nrfg", "nrt"})  # jieba: person names
 _SPEAKER = re.compile(r"[\u4e00-\u9fff]{2}(?:说|表示|指出|介绍)")
 _ORGANISATION = re.compile(r"(?:公司|集团|局|委员会|政府|大学|学院|学校|协会|中心|银行|医院|部|厂|社|团|队|院|所)$")
 _PERSON_FLAGS = frozenset({"nr", "nrfg", "nrt", "nt", "nz"})  # jieba: person names, organisations, other proper nouns
-# What names no one: a title (《白鹿原》, read as a person's name), an award, cup, contest or festival (茅盾文学奖).
-_NOT_SOMEBODY = re.compile(r"(?:奖|杯|赛|节)$")
+# What names no one: a title (《白鹿原》, read as a person's name), an award, cup, contest or festival (茅盾文学奖),
+# a news item's 本报讯.
+_NOT_SOMEBODY = re.compile(r"(?:奖|杯|赛|节)$|^本报讯$")
 
 
 def person_missing(question: str, sentence: str) -> float:

@@ -57,6 +57,17 @@ def test_a_sentence_that_names_its_subject_in_the_sentence_before_still_answers(
     assert "该项目总投资3.36亿元" in result.text
 
 
+def test_the_sentence_counting_in_the_measure_asked_comes_first():
+    from qa.answer import _question_words, _score_sentences
+    from qa.sparse import SparseIndex
+
+    question = "流长乡公示了多少件为民办实事承诺？"
+    lead = passage(0, "", "流长乡27个村党支部同步公示为民办实事承诺清单。此次集体公示122件。", title="流长乡")
+    sparse = SparseIndex.build([lead.text])
+    best = _score_sentences(question, _question_words(question), [lead], sparse)[0]
+    assert "122件" in best.sentence  # 多少件 is counted in 件; 27个村 is no count of it
+
+
 def test_a_name_the_segmenter_glues_to_shi_is_searched_without_it():
     from qa.answer import _question_words
 

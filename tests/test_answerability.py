@@ -103,6 +103,7 @@ def test_a_year_written_without_nian_before_what_it_dates_is_a_year():
         ("清镇为了扩大人口规模采取了哪些措施？", "扩大就业岗位、推进产教融合。", 0.5),  # 人口 asks no head count here
         ("事故死亡人数", "事故造成3人死亡。", 1.0),  # a search-box query asks by its measure
         ("建成区面积增长了多少？", "中心城区建成区面积增长1.5倍。", 1.0),  # a change told as a ratio
+        ("建成区面积增加了多少平方公里？", "中心城区建成区面积增长1.5倍。", 0.0),  # unless the unit is named
         ("三能考核的优秀率是多少？", "考核内容为男子1000米、女子800米。", 0.0),  # a rate is a share
         ("三能考核的优秀率是多少？", "优秀率达95%。", 1.0),
         ("人民币汇率是多少？", "1美元兑6.9元人民币。", 0.5),  # a rate of exchange is no share
@@ -246,6 +247,14 @@ def test_other_name_conflict(question, sentence, conflict):
     assert other_name_conflict(question, sentence) is conflict
 
 
+def test_a_place_the_passages_name_elsewhere_is_no_other_name():
+    from qa.answerability import other_name_conflict
+
+    question, sentence = "清镇华锦铝业一季度的产值是多少？", "今年一季度，贵州华锦产能约42.39万吨，产值约12.48亿元。"
+    assert other_name_conflict(question, sentence)  # read alone, 贵州 names 华锦 by another place
+    assert not other_name_conflict(question, sentence, "抓项目 强企业 兴产业——清镇市实现工业经济“开门红”背后")
+
+
 def test_the_measure_word_of_which_is_no_focus():
     # 哪一个人 is cut 哪 + 一个 + 人: 一个 belongs to the asking word, 人 and 古生物学 to what is asked
     focus = focus_words("哪一个人被称为古生物学之父？")
@@ -304,6 +313,31 @@ def test_a_role_only_a_person_holds_is_not_answered_by_an_organisation():
     assert person_missing("旭鼎光电的总经理是谁？", company) == 1.0
     assert person_missing("旭鼎光电是谁打造的？", company) == 0.0  # who made it: a company answers
     assert person_missing("旭鼎光电的总经理是谁？", "“我们能火速上规。”旭鼎光电总经理江涛说。") == 0.0
+
+
+def test_which_organisation_asked_is_not_answered_by_a_dateline():
+    from qa.answerability import person_missing
+
+    sentence = "本报讯 4月28日上午，博恒社区组织社区志愿者和爱心企业，为外卖小哥送上爱心早餐80余份。"
+    assert person_missing("博恒社区的爱心早餐是哪家企业捐赠的？", sentence) == 1.0
+    assert person_missing("爱心早餐是哪家企业捐赠的？", "贵州华锦铝业有限公司捐赠了爱心早餐。") == 0.0
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "conflict"),
+    [
+        # another act counted on the thing asked: 改造 where 新建 is asked, 公示 where 完成 is
+        ("凹河村新建了多少户厨房？", "配套投入100万元,改造厨房60户,新建和改造厕所72户。", True),
+        ("凹河村改造了多少户的厨房？", "配套投入100万元,改造厨房60户,新建和改造厕所72户。", False),
+        ("流长乡的承诺事项已经完成了多少件？", "此次集体公示承诺事项122件,涉及机耕道建设等民生事项。", True),
+        ("流长乡一共公示了多少件承诺事项？", "此次集体公示承诺事项122件,涉及机耕道建设等民生事项。", False),
+        ("宣传活动发了多少份资料？", "此次活动共发放了宣传资料300余份。", False),  # 发 is in 发放
+    ],
+)
+def test_another_act_counted_conflicts(question, sentence, conflict):
+    from qa.answerability import act_conflict
+
+    assert act_conflict(question, sentence) is conflict
 
 
 def test_a_listed_item_may_follow_its_figure():
