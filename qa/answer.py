@@ -358,7 +358,7 @@ def value_clause_conflict(question: str, sentence: str) -> bool:
     asked = named_periods(question)
     if not asked:
         return False
-    clauses = [c for c in _value_clauses(_simplified(sentence)) if _holds_new_value(holds, c, question)]
+    clauses = _clauses_holding(holds, sentence, question)
     if not clauses:
         return False
     return all(_another_period(named_periods(clause), asked) for clause in clauses)
@@ -376,7 +376,7 @@ def part_conflict(question: str, sentence: str) -> bool:
         return False
     kind = [word for word in _content_words(match.group("part")) if word not in question[: match.start()]]
     holds = ANSWER_TYPES[QUANTITY_TYPE][1]
-    clauses = [c for c in _value_clauses(_simplified(sentence)) if _holds_new_value(holds, c, question)]
+    clauses = _clauses_holding(holds, sentence, question)
     return bool(kind and clauses) and not any(all(word in clause for word in kind) for clause in clauses)
 
 
@@ -423,6 +423,11 @@ SUB_YEAR = frozenset({"季度", "月"})
 LONE_DATE = re.compile(r"\s*(?:公元|西元|民国)?[\d〇一二三四五六七八九十]+年(?:\d+月(?:\d+[日号])?(?:[初底中]|上旬|中旬|下旬)?)?\s*")
 
 
+def _clauses_holding(holds: re.Pattern[str], sentence: str, question: str) -> list[str]:
+    """The clauses of the sentence that hold a value of the kind asked for the question does not name."""
+    return [clause for clause in _value_clauses(_simplified(sentence)) if _holds_new_value(holds, clause, question)]
+
+
 def _value_clauses(sentence: str) -> list[str]:
     """The sentence's clauses (cut at commas and sentence marks); a clause that is only a date is read
     with the clause after it: "2021年,清镇市工业总产值已达375亿元" is a figure of 2021."""
@@ -448,7 +453,7 @@ def clause_focus_missing(question: str, sentence: str, sparse: SparseIndex) -> f
     holds = _concrete_slot(question)
     if holds is None:
         return 0.0
-    clauses = [clause for clause in _value_clauses(_simplified(sentence)) if _holds_new_value(holds, clause, question)]
+    clauses = _clauses_holding(holds, sentence, question)
     # A period (一季度, 2023年) often opens the sentence and holds for every clause after it
     # ("今年一季度，……公司产值达2300万元"); conflict and number_missing judge periods.
     focus = [word for word in focus_words(question) if not names_a_period(word)]

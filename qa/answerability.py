@@ -238,9 +238,10 @@ def number_conflict(question: str, evidence: str, passage_text: str, source: str
 
     `evidence` is the answer sentence with its title and the sentence before it: "二季度投资多少"
     against "一季度，完成投资8.4亿元" conflicts. The source's date stands for the year of
-    evidence that names none, and dates 今年 / 去年 / 前年 in the question and the evidence ("去年底有多少家"
-    against "截至目前……达118家" in a page of 2024 conflicts). An ordinal (第一棒) conflicts when the evidence holds another of the same
-    counted thing (第19棒) and the passage never names the asked one. With `figure` (the question asks
+    evidence that names none, and dates 今年 / 去年 / 前年 in the question and the evidence
+    ("去年底有多少家" against "截至目前……达118家" in a page of 2024 conflicts). An ordinal (第一棒)
+    conflicts when the evidence holds another of the same counted thing (第19棒) and the passage
+    never names the asked one. With `figure` (the question asks
     a quantity) a span of years does not name the years in it.
     """
     source_years = _years_of_source(source)
@@ -503,7 +504,7 @@ def name_conflict(question: str, evidence: str, passages_text: str) -> bool:
 
 
 # A question asking for a person: by its question word, or a search-box query ending in a role.
-ASKS_PERSON = re.compile(r"谁|哪位|哪家|\bwho\b", re.IGNORECASE)  # 哪家: an organisation, named as a person is
+ASKS_PERSON = re.compile(r"谁|哪位|哪家|\bwho\b", re.IGNORECASE)  # 哪家 asks an organisation, looked for as a person is
 ROLE_QUERY = re.compile(
     r"(?:导演|主演|编剧|作者|作曲|歌手|冠军|亚军|得主|获得者|创始人|创办人|发明人|总理|总统|首相|市长|省长|"
     r"县长|主席|首席执行官|CEO|董事长|总经理|校长|局长|书记|主教练|主持人|代言人)[?？。\s]*$",
