@@ -30,14 +30,14 @@ import numpy as np
 from qa.answerability import (
     ASKS_CHANGE,
     CHANGE_VERBS,
-    COUNTED_ASKED,
-    FIGURE,
+    MEASURE_WORDS,
     MONEY_FIGURE,
     AnswerabilityModel,
     Signals,
     act_conflict,
     asking_clause,
     default_model,
+    figure_in,
     focus_words,
     listed_item_conflict,
     missing_nouns,
@@ -69,7 +69,7 @@ SEMANTIC_CANDIDATES = 8  # sentences (best by words) compared with the question 
 SEMANTIC_WEIGHT = 1.5  # weight of a sentence's cosine to the question (0.6-0.9 in practice) in its score
 TYPE_WEIGHT = 0.3
 COUNTED_WEIGHT = 0.3  # bonus of a sentence that holds a number in the measure asked for (多少件 -> 122件)
-COUNTED_MEASURE = re.compile(COUNTED_ASKED.pattern.replace("多少", "(?:多少|几)", 1))
+COUNTED_MEASURE = re.compile(rf"(?:多少|几)({MEASURE_WORDS})")
 RANK_WEIGHT = 0.1
 CONTEXT_WEIGHT = 0.3  # share of a sentence's coverage that may come from the sentence before it
 FOCUS_WEIGHT = 0.6  # weight of the coverage of the question's words next to what it asks (以什么为食, 校长是谁)
@@ -486,7 +486,7 @@ def _score_sentences(
     dates = QUESTION_DATE.findall(question)
     defined = _defined_term(question)
     counted = COUNTED_MEASURE.search(question)
-    counts_in = re.compile(FIGURE + re.escape(counted.group(1))).search if counted else None
+    counts_in = figure_in(counted.group(1)).search if counted else None
     # the count's bonus stays within the first passage's article: another article's count of the same
     # measure is another fact ("市政设施……多少处隐患" is not the flood check's 17546处)
     same_article = [(p.source, p.title) == (passages[0].source, passages[0].title) for p in passages]
@@ -705,6 +705,7 @@ def answer_signals(
     conflict = number_conflict(query, context, passage_text, source.source, figure=asks_figure)
     slot_sentence = slot_sentence or best.sentence  # the best one, with those after it up to the value it lacks
     unit = unit_match(query, _simplified(f"{best.previous}{slot_sentence}"))
+    typed_in_chinese = HAN.search(question or query) is not None  # an English question's verbs are guesses
     return Signals(
         lexical=evidence(query, passages, sparse),
         semantic=max([retrieval.cosines[0], *(cosines or {}).values()]),
@@ -721,11 +722,11 @@ def answer_signals(
             or part_conflict(query, best.sentence)
             or measure_conflict(query, best.sentence)
             or listed_item_conflict(query, _simplified(best.sentence))
-            or (HAN.search(question or query) is not None and act_conflict(query, _simplified(best.sentence)))
+            or (typed_in_chinese and act_conflict(query, _simplified(best.sentence)))
             or modifier_conflict(query, _simplified(best.sentence))
             or other_name_conflict(query, _simplified(best.sentence), titles)
         ),
-        foreign=0.0 if HAN.search(question or query) else 1.0,
+        foreign=0.0 if typed_in_chinese else 1.0,
         focus_missing=_focus_missing(query, _simplified(f"{source.title}{best.previous}{best.sentence}"), sparse),
         answer_cosine=(cosines or {}).get(best.sentence, retrieval.cosines[0]),
         sentence_lexical=coverage(words, best.sentence, sparse),

@@ -105,7 +105,25 @@ ASKED_UNITS: tuple[tuple[re.Pattern[str], re.Pattern[str], bool], ...] = tuple(
 _ASKS_AMOUNT = re.compile(r"多少|几|多大|多重|多高|多长|多远|比例|百分|占比")
 _RATIO = re.compile(FIGURE + r"(?:%|％|倍|成|个百分点)")
 _ROUND_FIGURE = r"(?:上|数|近|逾)[十百千万]"  # 上万吨, 数百家: a figure without digits
-COUNTED_ASKED = re.compile(r"多少(户|家|处|件|栋|支|场|项|条|所|座|批|次|亩|吨|公里|份|辆)")
+# Measure words a count is asked in ("多少件", "多少户"): the sentence answers with a figure in the same word.
+MEASURE_WORDS = "户|家|处|件|栋|支|场|项|条|所|座|批|次|亩|吨|公里|份|辆"
+COUNTED_ASKED = re.compile(rf"多少({MEASURE_WORDS})")
+
+
+@lru_cache(maxsize=64)
+def figure_in(unit: str) -> re.Pattern[str]:
+    """A figure counted in the unit: 122件 for 件."""
+    return re.compile(FIGURE + re.escape(unit))
+
+
+def _counted_item(question: str) -> tuple[str, str, str] | None:
+    """(unit, thing counted, question before the count) of a "多少+unit" question: ("亩", "葡萄", "凹河村种了")."""
+    counted = COUNTED_ASKED.search(question)
+    if not counted:
+        return None
+    before = question[: counted.start()]
+    asked = _asked_item(before, question[counted.end() :])
+    return None if asked is None else (counted.group(1), asked, before)
 
 
 @dataclass(frozen=True)
@@ -308,7 +326,7 @@ def unit_match(question: str, sentence: str) -> float:
         return 1.0 if holds.search(sentence) or ratio else 0.0
     counted = COUNTED_ASKED.search(question)
     if counted:
-        return 1.0 if re.search(FIGURE + counted.group(1), sentence) else 0.0
+        return 1.0 if figure_in(counted.group(1)).search(sentence) else 0.0
     return 0.5
 
 
@@ -325,13 +343,10 @@ def listed_item_conflict(question: str, sentence: str) -> bool:
     The items are the words just before each figure; the asked item is the noun after the unit
     ("多少亩葡萄", "多少户的猪圈") or else the last before it ("葡萄有多少亩"), and it is nowhere in the
     sentence (a total asked of 果树 is answered where 果树 is named)."""
-    counted = COUNTED_ASKED.search(question)
-    if not counted:
+    counted = _counted_item(question)
+    if counted is None or counted[1] in sentence:
         return False
-    asked = _asked_item(question[: counted.start()], question[counted.end() :])
-    if asked is None or asked in sentence:
-        return False
-    unit = counted.group(1)
+    unit = counted[0]
     items = []
     for figure in re.finditer(rf"(?:{FIGURE}|{_ROUND_FIGURE}){re.escape(unit)}", sentence):
         # the item named after its figure ("约4700吨氧化铝产出"), or else before it ("樱桃600亩")
@@ -347,18 +362,17 @@ def act_conflict(question: str, sentence: str) -> bool:
     """The question counts what was done to a thing ("新建了多少户厨房", "完成了多少件"), and the clause that
     counts the thing in that unit names another act on it ("改造厨房60户", "公示承诺事项122件"): the
     verb before the thing is another, and no character of the verb asked is in the clause."""
-    counted = COUNTED_ASKED.search(question)
-    if not counted:
+    counted = _counted_item(question)
+    if counted is None:
         return False
-    before = question[: counted.start()]
-    asked = _asked_item(before, question[counted.end() :])
+    unit, asked, before = counted
     # the act is the word just before the count ("新建了多少户"), whatever its tag: jieba reads 新建 as a place
     words = [word for word in _segment(before) if word not in ("了", "过", "一共", "共", "总共") and word.strip()]
     verb = words[-1].removesuffix("了") if words else ""  # 发了 is 发
-    if asked is None or len(verb) < 2 or not HAN.fullmatch(verb) or verb in asked:
+    if len(verb) < 2 or not HAN.fullmatch(verb) or verb in asked:
         return False
     for clause in _CLAUSE_BREAK.split(sentence):
-        if set(verb) & set(clause) or not re.search(FIGURE + re.escape(counted.group(1)), clause):
+        if set(verb) & set(clause) or not figure_in(unit).search(clause):
             continue  # the clause names the act asked, or part of it (发 in 发放): no other act
         pairs = tagged(clause)
         for (previous, flag), (word, _) in pairwise(pairs):
