@@ -30,7 +30,7 @@ import numpy as np
 from qa.answerability import (
     ASKS_CHANGE,
     CHANGE_VERBS,
-    MEASURE_WORDS,
+    COUNTED_ASKED,
     MONEY_FIGURE,
     AnswerabilityModel,
     Signals,
@@ -47,6 +47,7 @@ from qa.answerability import (
     names_a_period,
     number_conflict,
     number_missing,
+    office_conflict,
     other_name_conflict,
     person_missing,
     tagged,
@@ -69,7 +70,6 @@ SEMANTIC_CANDIDATES = 8  # sentences (best by words) compared with the question 
 SEMANTIC_WEIGHT = 1.5  # weight of a sentence's cosine to the question (0.6-0.9 in practice) in its score
 TYPE_WEIGHT = 0.3
 COUNTED_WEIGHT = 0.3  # bonus of a sentence that holds a number in the measure asked for (多少件 -> 122件)
-COUNTED_MEASURE = re.compile(rf"(?:多少|几)({MEASURE_WORDS})")
 RANK_WEIGHT = 0.1
 CONTEXT_WEIGHT = 0.3  # share of a sentence's coverage that may come from the sentence before it
 FOCUS_WEIGHT = 0.6  # weight of the coverage of the question's words next to what it asks (以什么为食, 校长是谁)
@@ -103,9 +103,10 @@ NOT_PLACE_AFTER = r"(?!政府|委|长|民|场|级)"
 # 全省 or a river; "在哪个广场" by a name of a square (人民广场), not by the city it is in.
 PLACE_KINDS = ("广场", "公园", "街道", "社区", "医院", "学校", "大学", "中学", "小学", "机场", "车站", "站", "酒店",
                "体育馆", "博物馆", "景区", "寺")  # fmt: skip
-LEVEL_ASKED = re.compile(rf"哪一?(?:个|座|家|所)({'|'.join(PLACE_KINDS)}|省|市|县|区|镇|乡|村)")
-LEVELS = {"省": "省|自治区", "市": "市|州", "县": "县|市|区|旗", "区": "区|县|市", "镇": "镇|乡|街道", "乡": "乡|镇|街道",
-          "村": "村|社区|寨", **{kind: kind for kind in PLACE_KINDS}}  # fmt: skip
+LEVEL_ASKED = re.compile(rf"哪(?:[一几]?(?:个|座|家|所)|些)({'|'.join(PLACE_KINDS)}|省|市|县|区|镇|乡|村)")
+LEVELS = {**{kind: kind for kind in PLACE_KINDS}, "车站": "车站|站", "学校": "学校|大学|学院|中学|小学",
+          "省": "省|自治区", "市": "市|州", "县": "县|市|区|旗", "区": "区|县|市", "镇": "镇|乡|街道", "乡": "乡|镇|街道",
+          "村": "村|社区|寨"}  # fmt: skip
 ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     # (what the question asks, what a sentence that answers it holds)
     (
@@ -207,6 +208,9 @@ def _content_words(query: str) -> list[str]:
     return _about(content_words(query), query)
 
 
+# An asking word the segmenter reads whole ("哪几个", "是不是", "有没有"): no word of what is asked about.
+ASKING_WORD = re.compile(r"^(?:哪(?!吒)|多少|是不是|有没有|是否|为什么|什么)")
+FRAMING = frozenset({"具体", "指", "是指", "指的是"})  # "具体指哪几个方向": how it is asked, not what about
 GLUED = "是的在"  # characters the segmenter glues to a name it does not know: 黄华麒是, 潘淑是
 
 
@@ -219,7 +223,7 @@ def _about(words: list[str], query: str) -> list[str]:
     about = (
         word[:-1] if len(word) >= 3 and word[-1] in GLUED and not frequency.get(word) else word
         for word in words
-        if word not in asking
+        if word not in asking and word not in FRAMING and not ASKING_WORD.match(word)
     )
     return list(dict.fromkeys(about))
 
@@ -291,8 +295,11 @@ CLAUSE_END = re.compile(r"[，,；;。！？!?…]|\.\.\.")
 def _concrete_slot(question: str) -> re.Pattern[str] | None:
     """What a sentence holds when it answers a question asking for a date, a quantity or a place.
 
-    A query without a question word that ends in 时间/日期 asks for a date too.
+    A query without a question word that ends in 时间/日期 asks for a date too, and a list of places
+    of a level (哪几个市州) is a place asked.
     """
+    if LEVEL_ASKED.search(question):
+        return ANSWER_TYPES[PLACE_TYPE][1]
     for position, (asks, holds) in enumerate(ANSWER_TYPES):
         if asks.search(question):
             return holds if position in CONCRETE_TYPES else None
@@ -307,7 +314,19 @@ def answer_slot_missing(question: str, sentence: str) -> float:
     graves) does not answer it.
     """
     holds = _concrete_slot(question)
+    if holds is ANSWER_TYPES[DATE_TYPE][1] and ASKS_END.search(question):
+        return float(not END_DATE.search(_words_of(_simplified(sentence))[1]))
     return float(holds is not None and not _holds_new_value(holds, _simplified(sentence), question))
+
+
+# A question asking when something ends ("在3号线上运行到什么时候", "征集到哪天截止") is answered by a date
+# marked as an end ("持续到8月底", "6月14日至17日", "6月底前完成"), not by the day it began ("4月29日投入运营").
+ASKS_END = re.compile(
+    r"(?:到|至)(?:什么时候|何时|哪一?天|哪一?年|几月|几号|哪个月)|截止|什么时候(?:结束|截止|为止|到期)|\buntil\b",
+    re.IGNORECASE,
+)
+_END_DAY = r"(?:\d+|[一二三四五六七八九十]+)[年月日号]|月底|年底|月末|年末|明年|下半年"
+END_DATE = re.compile(rf"(?:到|至|截至|截止|直到|直至)(?:{_END_DAY})|(?:{_END_DAY})(?:前|止|结束|为止|截止|到期)")
 
 
 def _holds_new_value(holds: re.Pattern[str], text: str, question: str) -> bool:
@@ -368,16 +387,36 @@ def value_clause_conflict(question: str, sentence: str) -> bool:
 PART_ASKED = re.compile(r"(?:里|中|其中)(?:有|的)?(?:多少|几)[\u4e00-\u9fff]?(?:是|为|属于)(?P<part>[^，,。？?！!；;\s]{2,})")
 
 
+# "17546处隐患里，地质灾害点的隐患有多少处？": the part named before the asking word, of the whole's kind (隐患).
+PART_NAMED = re.compile(r"(?:里|中|其中)[，,](?P<part>[^，,。？?！!；;\s]{2,}?)(?:有|是|占)?(?:多少|几)")
+
+
 def part_conflict(question: str, sentence: str) -> bool:
     """The question asks how many of a whole are of a kind, and no clause of the sentence that holds a
     figure names the kind: "隐患里有多少处是地质灾害隐患" against "共排查出隐患17546处" (the whole's figure)."""
     match = PART_ASKED.search(question)
     if not match:
-        return False
+        match = PART_NAMED.search(question)
+        part_words = _content_words(match.group("part")) if match else []
+        if not part_words or part_words[-1] not in question[: match.start()]:  # a part of the whole named before
+            return False
     kind = [word for word in _content_words(match.group("part")) if word not in question[: match.start()]]
     holds = ANSWER_TYPES[QUANTITY_TYPE][1]
     clauses = _clauses_holding(holds, sentence, question)
     return bool(kind and clauses) and not any(all(word in clause for word in kind) for clause in clauses)
+
+
+# "哪一家产值最高？" asks which one ranks first: a sentence that ranks nothing (a total) does not answer it.
+SUPERLATIVE_ASKED = re.compile(r"最(?:高|多|大|少|低|小|早|晚|长|短|快|重|强|好|先|后)")
+RANKS = re.compile(r"最|第一|首[个位次座家批]|居首|之首|榜首|领先|冠军|率先|排名|位列|top", re.IGNORECASE)
+
+
+def superlative_conflict(question: str, sentence: str) -> bool:
+    """The question asks which (or who, what) ranks first ("9家企业中，哪一家一季度产值最高？"), and
+    the sentence ranks nothing: "9家……企业产值56.94亿元" is their total."""
+    clause = asking_clause(question)
+    asks_which = re.search(r"哪|谁|什么", clause) is not None
+    return asks_which and SUPERLATIVE_ASKED.search(clause) is not None and not RANKS.search(_simplified(sentence))
 
 
 # Measures a figure of money may be: "卖了多少钱" asks a sale, and "产值约12.48亿元" is an output.
@@ -485,7 +524,7 @@ def _score_sentences(
     topics = [_topic(passage) for passage in passages[:ANSWER_PASSAGES]]
     dates = QUESTION_DATE.findall(question)
     defined = _defined_term(question)
-    counted = COUNTED_MEASURE.search(question)
+    counted = COUNTED_ASKED.search(question)
     counts_in = figure_in(counted.group(1)).search if counted else None
     # the count's bonus stays within the first passage's article: another article's count of the same
     # measure is another fact ("市政设施……多少处隐患" is not the flood check's 17546处)
@@ -563,10 +602,21 @@ def _focus(question: str) -> list[str]:
 # ("降居顺成宫。") reads only after the sentence before it.
 POINTS_BACK = re.compile(r"^(?:此|这|其|该|他|她|它|是|为|于|随后|之后|赛后|事后|战后|会后|同年|次年|翌年|当时|因此|所以|最终)")
 SHORT_SENTENCE = 8  # characters
+# Who said the quote before it ("“……全方位服务……”" then "旭鼎光电总经理江涛说。"): what was said is in the quote.
+ATTRIBUTION = re.compile(r"^[^，,。！？“”\"]{2,20}(?:说|表示|介绍|指出|告诉记者)[。！!]?$")
+QUOTE_END = re.compile(r"[”」\"][。！!]?$")
+
+
+def _is_attribution(sentence: str, previous: str) -> bool:
+    return bool(previous) and bool(ATTRIBUTION.match(_words_of(_simplified(sentence))[1])) and bool(
+        QUOTE_END.search(previous.strip())
+    )
 
 
 def _needs_previous(item: _Scored) -> bool:
     text = _words_of(_simplified(item.sentence))[1]
+    if _is_attribution(item.sentence, item.previous):
+        return True
     return bool(item.previous) and (bool(POINTS_BACK.match(text)) or len(text) <= SHORT_SENTENCE)
 
 
@@ -626,6 +676,10 @@ def _choose(scored: list[_Scored], question: str) -> list[_Scored]:
         chosen.insert(0, _Scored(best.score, best.previous, best.passage_rank))
         limit += 1
     following = _following(scored, best)
+    if following is not None and _is_attribution(following.sentence, best.sentence):
+        chosen.append(following)  # who said the quote
+        limit += 1
+        following = _following(scored, following)
     after = _value_after(scored, best, question)
     if after:
         # a figure is often given in a sentence after the one that names what it counts
@@ -720,11 +774,13 @@ def answer_signals(
             or name_conflict(query, context, top)
             or value_clause_conflict(query, best.sentence)
             or part_conflict(query, best.sentence)
+            or superlative_conflict(query, best.sentence)
             or measure_conflict(query, best.sentence)
             or listed_item_conflict(query, _simplified(best.sentence))
             or (typed_in_chinese and act_conflict(query, _simplified(best.sentence)))
             or modifier_conflict(query, _simplified(best.sentence))
             or other_name_conflict(query, _simplified(best.sentence), titles)
+            or office_conflict(query, _simplified(f"{best.previous}{best.sentence}"))
         ),
         foreign=0.0 if typed_in_chinese else 1.0,
         focus_missing=_focus_missing(query, _simplified(f"{source.title}{best.previous}{best.sentence}"), sparse),

@@ -107,13 +107,15 @@ _RATIO = re.compile(FIGURE + r"(?:%|％|倍|成|个百分点)")
 _ROUND_FIGURE = r"(?:上|数|近|逾)[十百千万]"  # 上万吨, 数百家: a figure without digits
 # Measure words a count is asked in ("多少件", "多少户"): the sentence answers with a figure in the same word.
 MEASURE_WORDS = "户|家|处|件|栋|支|场|项|条|所|座|批|次|亩|吨|公里|份|辆"
-COUNTED_ASKED = re.compile(rf"多少({MEASURE_WORDS})")
+COUNTED_ASKED = re.compile(rf"(?:多少|(?<!哪)几)({MEASURE_WORDS})")  # 哪几条 asks which ones, not how many
+# Measure words that count the same things: "开了几家民宿" is answered by "民宿3户".
+SAME_MEASURE = {"家": "家|户", "户": "户|家"}
 
 
 @lru_cache(maxsize=64)
 def figure_in(unit: str) -> re.Pattern[str]:
     """A figure counted in the unit: 122件 for 件."""
-    return re.compile(FIGURE + re.escape(unit))
+    return re.compile(FIGURE + f"(?:{SAME_MEASURE.get(unit, re.escape(unit))})")
 
 
 def _counted_item(question: str) -> tuple[str, str, str] | None:
@@ -527,7 +529,8 @@ ROLE_QUERY = re.compile(
 # A role only a person holds: "南凡半导体的总经理是谁？" is not answered by a company's name.
 PERSONAL_ROLE = re.compile(
     r"(?:导演|主演|编剧|作者|作曲|创始人|创办人|发明人|总理|总统|首相|市长|省长|县长|主席|董事长|总经理|经理|"
-    r"校长|院长|局长|部长|厂长|社长|会长|主任|书记|主教练|队长|主持人|代言人|负责人)(?:是|叫)?(?:谁|哪位)"
+    r"校长|院长|局长|部长|厂长|社长|会长|主任|书记|主教练|队长|主持人|代言人|负责人|指挥长|总指挥|秘书长|行长|馆长|组长|团长)"
+    r"(?:是|叫)?(?:谁|哪位)"
 )
 _PERSON_ONLY_FLAGS = frozenset({"nr", "nrfg", "nrt"})  # jieba: person names
 # Somebody named by what they said ("副局长黄海说"), whatever the segmenter reads the name as.
@@ -536,6 +539,7 @@ _ORGANISATION = re.compile(r"(?:公司|集团|局|委员会|政府|大学|学院
 _PERSON_FLAGS = frozenset({"nr", "nrfg", "nrt", "nt", "nz"})  # jieba: person names, organisations, other proper nouns
 # What names no one: a title (《白鹿原》, read as a person's name), an award, cup, contest or festival (茅盾文学奖),
 # a news item's 本报讯.
+_GLUED_BEFORE = "了的是在和与及被把对从"  # starts no name: the segmenter glued it to one it does not know (了旭鼎)
 _NOT_SOMEBODY = re.compile(r"(?:奖|杯|赛|节)$|^本报讯$")
 
 
@@ -560,7 +564,7 @@ def person_missing(question: str, sentence: str) -> float:
             return 0.0
     person_only = PERSONAL_ROLE.search(question) is not None
     for word, flag in tagged(TITLE.sub("，", sentence)):
-        if len(word) < 2 or word in question or _NOT_SOMEBODY.search(word):
+        if len(word) < 2 or word in question or _NOT_SOMEBODY.search(word) or word[0] in _GLUED_BEFORE:
             continue
         if person_only:
             if flag in _PERSON_ONLY_FLAGS:
@@ -568,6 +572,28 @@ def person_missing(question: str, sentence: str) -> float:
         elif flag in _PERSON_FLAGS or (flag.startswith("n") and _ORGANISATION.search(word)):
             return 0.0
     return 1.0
+
+
+# Offices a question may ask the holder of; 负责人 and 领导 name no office in particular.
+OFFICES = (
+    "总经理|经理|董事长|总裁|总工程师|总监|总指挥|指挥长|秘书长|行长|馆长|组长|团长|局长|厅长|部长|处长|科长|省长|市长|县长|区长|镇长|乡长|村长|主任|书记|"
+    "校长|院长|社长|会长|队长|厂长|站长|所长|主席|主教练"
+)
+ASKS_HOLDER = re.compile(rf"(副?)({OFFICES})(?:是|叫)?(?:谁|哪位|叫什么|是什么名字|姓什么|的名字)")
+_OFFICE = re.compile(rf"(副?)({OFFICES})")
+
+
+def office_conflict(question: str, evidence: str) -> bool:
+    """The question asks who holds an office ("发改局局长是谁"), and the evidence never names that office:
+    it names its deputy ("副局长黄海说"), another office ("党委书记左乾伦说") or none."""
+    asked = ASKS_HOLDER.search(question)
+    if not asked:
+        return False
+    deputy, office = asked.groups()
+    held = [(m.group(1), m.group(2)) for m in _OFFICE.finditer(evidence)]
+    # 总经理 and 经理, 党委书记 and 书记 are one office, as people say it
+    same = [d for d, o in held if o.endswith(office) or office.endswith(o)]
+    return deputy not in same
 
 
 ASKING = re.compile(r"^(?:多少|几(?!乎)|什么|哪|谁|怎么|怎样|如何|为什么|为何|何|是否|是不是|有没有|多大|多长|多久|多高|多远)")
@@ -584,9 +610,10 @@ def which_measures(question: str) -> frozenset[str]:
         found.update({match.group(1), match.group(1)[-1]})
     return frozenset(found)
 
+YES_NO = frozenset({"是不是", "是否", "有没有"})
 _CLAUSE_BREAK = re.compile(r"[，,。？?！!；;：:、\s]")
 # Adverbs of how a question is put, not of what it asks about (已经完成了多少件 asks about 完成).
-FOCUS_FILLERS = frozenset({"已经", "目前", "现在", "一共", "总共", "共", "大概", "大约", "到底", "究竟", "还", "又", "可以", "能够", "一下"})
+FOCUS_FILLERS = frozenset({"达到", "达", "具体", "指", "已经", "目前", "现在", "一共", "总共", "共", "大概", "大约", "到底", "究竟", "还", "又", "可以", "能够", "一下"})
 
 
 def focus_words(question: str) -> list[str]:
@@ -607,7 +634,9 @@ def focus_words(question: str) -> list[str]:
     focus: list[str] = []
     skipped = STOPWORDS | QUESTION_WORDS | FOCUS_FILLERS | which_measures(normalise(question))
     for position in asking:
-        for step in (-1, 1):
+        # "X是不是Y": Y settles it, X is only what it is said of
+        yes_no = position + 1 < len(tokens) and tokens[position] in YES_NO and not _CLAUSE_BREAK.fullmatch(tokens[position + 1])
+        for step in (1,) if yes_no else (-1, 1):
             taken = 0
             i = position + step
             while 0 <= i < len(tokens) and taken < FOCUS_REACH:

@@ -378,6 +378,14 @@ def _translate_at(
         return 1, ""
     following = lowered[position + 1] if position + 1 < len(tokens) else ""
     in_dictionary = dictionary is not None and word in dictionary
+    capitalised = 1  # a name written in syllables apart ("Dong Xin", "Hu Jiaxiang") is read whole
+    while position + capitalised < len(tokens) and capitalised < 3 and tokens[position + capitalised][:1].isupper():
+        capitalised += 1
+    if tokens[position][0].isupper() and capitalised > 1:
+        whole = "".join(tokens[position : position + capitalised]).replace("-", "")
+        name = name_by_sound(whole, terms)
+        if name is not None:
+            return capitalised, name
     if tokens[position][0].isupper() or not in_dictionary:
         name = name_by_sound(tokens[position].replace("-", ""), terms, ADMINISTRATIVE.get(following))
         if name is not None:
@@ -391,6 +399,9 @@ def _translate_at(
             if candidates:
                 matches.append((size, candidates))
     for size, candidates in matches:  # a phrase or word with an exact gloss in the index's words
+        joined = _joined(word, candidates, following, terms, dictionary) if size == 1 else None
+        if joined is not None:
+            return 1, joined
         chosen = _choose([(word, rank) for word, rank in candidates if rank < LOOSE], terms)
         if chosen:
             return size, "".join(chosen)
@@ -402,6 +413,31 @@ def _translate_at(
         if chosen:
             return size, "".join(chosen)
     return 1, ""
+
+
+def noun_forms(adjective: str) -> list[str]:
+    """What an adjective may be formed from: "industrial" -> industry; "regional" -> region; "cultural" -> culture."""
+    if adjective.endswith("ial") and len(adjective) > 5:
+        return [adjective[:-3] + "y", adjective[:-2]]
+    if adjective.endswith("al") and len(adjective) > 4:
+        return [adjective[:-2], adjective[:-2] + "e"]
+    return []
+
+
+def _joined(
+    english: str, candidates: list[tuple[str, int]], following: str, terms: CorpusTerms, dictionary: Dictionary
+) -> str | None:
+    """The headword the documents write together with the next word's: "industrial investment" -> 工业
+    (工业投资, as "industry" reads), where the dictionary glosses "industrial" by 产业 alone."""
+    if not following or following in STOPWORDS:
+        return None
+    candidates = candidates + [found for noun in noun_forms(english) for found in dictionary.lookup(noun)]
+    held = list(dict.fromkeys(w for w, rank in candidates if rank < LOOSE and len(w) >= 2 and terms.contains(w)))
+    nexts = [word for word, rank in dictionary.lookup(following) if rank < LOOSE and len(word) >= 2]
+    together = [word for word in held if any(terms.contains(word + after) for after in nexts)]
+    if len(together) != 1 or len(held) < 2:  # only a choice the next word settles
+        return None
+    return together[0]
 
 
 def unit_by_sound(word: str, dictionary: Dictionary, terms: CorpusTerms) -> str | None:

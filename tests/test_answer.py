@@ -192,6 +192,15 @@ def test_a_traditional_sentence_holds_the_quantity_a_question_asks_for():
         ("宣传活动是在哪个广场举办的？", "活动在清镇市人民广场举办。", 0.0),
         ("3号线哪个站设了服务中心？", "3号线花果园站青年志愿者服务中心投入使用。", 0.0),
         ("博恒社区在哪个街道？", "观山湖区世纪城街道博恒社区开展送餐活动。", 0.0),
+        ("服务中心设在哪个车站？", "3号线花果园站青年志愿者服务中心投入使用。", 0.0),  # 车站 is answered by a 站
+        ("物资放到了哪几个市州？", "向重点地区前置价值1466万元省级抢险救灾物资。", 1.0),  # places of a level listed
+        ("物资放到了哪几个市州？", "向遵义市、毕节市前置省级抢险救灾物资。", 0.0),
+        # when something ends is answered by a date marked as an end, not by the day it began
+        ("专列要在3号线上运行到什么时候？", "4月29日，专列在贵阳轨道交通3号线投入运营。", 1.0),
+        ("专列要在3号线上运行到什么时候？", "专列将在3号线运行至6月30日。", 0.0),
+        ("项目征集到哪天截止？", "项目征集阶段将持续到8月底。", 0.0),
+        ("三能考核什么时候结束？", "6月14日至17日,清镇市公安局分批组织民警开展考核。", 0.0),
+        ("专列是什么时候开始运营的？", "4月29日，专列在贵阳轨道交通3号线投入运营。", 0.0),
     ],
 )
 def test_answer_slot_missing(question, sentence, missing):
@@ -340,6 +349,21 @@ def test_a_best_sentence_that_points_back_comes_after_the_sentence_before_it(bes
     assert _choose(scored, "为什么？")[-1].sentence == "其他。"  # the sentence before takes no runner-up's place
 
 
+def test_a_quote_and_who_said_it_go_together():
+    quote = "“我们能火速‘上规’，还因为得到了清镇市的全方位服务。”"
+    speaker = "旭鼎光电总经理江涛说。"
+    # the attribution chosen: the quote before it is what was said
+    chosen = _choose([_Scored(1.0, speaker, 0, quote), _Scored(0.5, "其他。", 1)], "总经理认为是什么原因？")
+    assert [item.sentence for item in chosen][:2] == [quote, speaker]
+    # the quote chosen: who said it follows
+    chosen = _choose([_Scored(1.0, quote, 0, "经过去年的试产。"), _Scored(0.5, speaker, 0, quote)], "为什么？")
+    assert [item.sentence for item in chosen][:2] == [quote, speaker]
+    # a speaker after a sentence that is no quote is read on its own
+    alone = "对此，清镇市发改局副局长黄海这样说。"
+    chosen = _choose([_Scored(1.0, alone, 0, "清镇扩大人口规模，吸引更多人才。")], "副局长是谁？")
+    assert [item.sentence for item in chosen] == [alone]
+
+
 def test_the_sentence_before_joins_when_it_holds_the_date_the_best_sentence_lacks():
     best = _Scored(1.0, "忽必烈率军抵达河南汝南，继续向南宋进发。", 0, "1256年夏天，蒙哥正式宣布攻宋。")
     chosen = _choose([best, _Scored(0.5, "其他。", 1)], "忽必烈在哪一年抵达河南汝南？")
@@ -422,12 +446,30 @@ def test_a_quantity_conflicts_when_its_own_clause_names_another_period(question,
         ("承诺事项里有多少件是路灯亮化工程？", "此次公示承诺事项122件，涉及机耕道建设、路灯亮化工程等民生事项。", True),
         ("自建房中有多少栋是经营性自建房？", "完成自建房排查5511栋，其中经营性自建房101栋。", False),
         ("一共排查出多少处隐患？", "共排查出隐患17546处。", False),  # no part asked
+        # the part named before the asking word, of the whole's kind (隐患)
+        ("17546处隐患里，地质灾害点的隐患有多少处？", "共排查出隐患17546处，整改完成16072处。", True),
+        ("9家企业中，一季度产值有多少？", "辖区9家企业产值56.94亿元。", False),  # 产值 is no part of 企业
     ],
 )
 def test_a_part_asked_of_a_whole_conflicts_with_the_whole_s_figure(question, sentence, conflict):
     from qa.answer import part_conflict
 
     assert part_conflict(question, sentence) is conflict
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "conflict"),
+    [
+        ("9家重点监测企业中，哪一家一季度产值最高？", "辖区9家重点监测工业企业产值56.94亿元，同比增长44.33%。", True),
+        ("今年贵州哪个县累计降水最多？", "最大累计降水量出现在修文县，为721.2毫米。", False),
+        ("哪家企业最早入驻产业园？", "华锦铝业是首家入驻产业园的企业。", False),  # 首家 ranks it
+        ("最大累计降水量是多少？", "全省平均降水量258.1毫米。", False),  # a figure asked: no rank needed
+    ],
+)
+def test_which_ranks_first_is_not_answered_by_a_sentence_that_ranks_nothing(question, sentence, conflict):
+    from qa.answer import superlative_conflict
+
+    assert superlative_conflict(question, sentence) is conflict
 
 
 @pytest.mark.parametrize(

@@ -108,6 +108,10 @@ def test_a_year_written_without_nian_before_what_it_dates_is_a_year():
         ("三能考核的优秀率是多少？", "优秀率达95%。", 1.0),
         ("人民币汇率是多少？", "1美元兑6.9元人民币。", 0.5),  # a rate of exchange is no share
         ("已整改的隐患占百分之多少？", "共排查出隐患17546处，整改完成16072处。", 0.0),
+        ("送早餐活动有几家企业参与？", "为外卖小哥和保洁员送上爱心早餐80余份。", 0.0),  # 几家 asks a count in 家
+        ("送早餐活动有几家企业参与？", "3家爱心企业参与了活动。", 1.0),
+        ("村里现在开了几家民宿？", "目前凹河村开办农家乐2户，民宿3户。", 1.0),  # 家 and 户 count the same
+        ("背街小巷改造包括哪几条路巷？", "实施岭岗路、红旗东路、塔峰巷改造。", 0.5),  # 哪几条 asks which ones
         ("种了多少樱桃？", "共种植樱桃600亩。", 0.5),
         # a measure asked at the end of the question is counted in its own unit
         ("2022年国庆节假期全国旅游收益是多少？", "全国国内旅游出游4.22亿人次，同比减少18.2%。", 0.0),
@@ -203,10 +207,38 @@ def test_more_evidence_never_lowers_the_shipped_probability():
         ("华锦铝业有多少名员工？", {"员工"}),
         ("经开区的人才项目征集是只面向贵州省内吗？", {"贵州省"}),  # a yes/no question: the words before 吗
         ("2023年温网女单亚军", {"女单", "亚军"}),  # a search-box query: its last words
+        ("旭鼎光电今年一季度的产值达到了多少？", {"产值"}),
     ],
 )
 def test_focus_words_are_the_words_next_to_what_is_asked(question, focus):
     assert focus <= set(focus_words(question))
+
+
+def test_focus_words_leave_out_how_the_question_is_put():
+    assert "达到" not in focus_words("旭鼎光电今年一季度的产值达到了多少？")  # 产值达2300万元 answers it
+    assert not {"具体", "指"} & set(focus_words("“两主一特”产业具体指哪几个方向？"))
+
+
+def test_a_yes_no_question_is_settled_by_the_words_after_its_asking_word():
+    focus = focus_words("清镇铝新材料产业园配套设施建设项目是不是贵阳市的重点项目？")
+    assert {"贵阳市", "重点项目"} <= set(focus) and "设施" not in focus
+
+
+@pytest.mark.parametrize(
+    ("question", "evidence", "conflict"),
+    [
+        ("清镇市发改局局长是谁？", "清镇市发改局副局长黄海说。", True),  # the deputy is not the head
+        ("清镇市发改局副局长叫什么名字？", "清镇市发改局副局长黄海说。", False),
+        ("流长乡的乡长叫什么名字？", "流长乡党委书记左乾伦说，下一步将深化农旅融合发展。", True),  # another office
+        ("流长乡的党委书记是谁？", "流长乡党委书记左乾伦说，下一步将深化农旅融合发展。", False),
+        ("旭鼎光电的经理是谁？", "旭鼎光电总经理江涛说。", False),  # one office, as people say it
+        ("南凡半导体的总经理是谁？", "贵州南凡半导体科技有限公司2021年在清镇建厂。", True),  # the office named nowhere
+    ],
+)
+def test_another_office_named_conflicts(question, evidence, conflict):
+    from qa.answerability import office_conflict
+
+    assert office_conflict(question, evidence) is conflict
 
 
 @pytest.mark.parametrize(
@@ -321,6 +353,8 @@ def test_which_organisation_asked_is_not_answered_by_a_dateline():
     sentence = "本报讯 4月28日上午，博恒社区组织社区志愿者和爱心企业，为外卖小哥送上爱心早餐80余份。"
     assert person_missing("博恒社区的爱心早餐是哪家企业捐赠的？", sentence) == 1.0
     assert person_missing("爱心早餐是哪家企业捐赠的？", "贵州华锦铝业有限公司捐赠了爱心早餐。") == 0.0
+    # a word the segmenter glued to a name it does not know (了旭鼎, read as a person) names no one
+    assert person_missing("南凡半导体的总经理是谁？", "南凡半导体接连追加投资，并打造了旭鼎光电。") == 1.0
 
 
 @pytest.mark.parametrize(

@@ -13,9 +13,11 @@ from qa.normalize import CorpusTerms
 
 TEXT = (
     "一季度，清镇市完成工业投资8.4亿元。凹河村共种植樱桃600亩。暗流镇排查农村自建房5511栋。"
-    "贵州与周边省份建立联防机制。"
+    "贵州与周边省份建立联防机制。董鑫是黑龙江人。产业发展迅速，产业兴旺。"
 )
-VOCABULARY = ["清镇", "清镇市", "完成", "工业", "投资", "种植", "樱桃", "排查", "农村", "贵州", "省份", "机制"]
+VOCABULARY = [
+    "清镇", "清镇市", "完成", "工业", "投资", "种植", "樱桃", "排查", "农村", "贵州", "省份", "机制", "董鑫", "产业",
+]  # fmt: skip
 # CC-CEDICT's format: traditional simplified [numbered pinyin] /gloss/gloss/
 CEDICT = """\
 # a comment line
@@ -24,6 +26,7 @@ CEDICT = """\
 種植 种植 [zhong4 zhi2] /to plant/to grow/
 完成 完成 [wan2 cheng2] /to complete/to accomplish/
 工業 工业 [gong1 ye4] /industry/
+產業 产业 [chan3 ye4] /industry/industrial/
 投資 投资 [tou2 zi1] /investment/to invest/
 排查 排查 [pai2 cha2] /to inspect/to investigate/
 農村 农村 [nong2 cun1] /rural area (village)/CL:個|个[ge4]/
@@ -106,6 +109,17 @@ def test_a_word_the_documents_lack_is_kept_when_its_gloss_is_exact(dictionary: D
     assert translate_question("How many mu of grapes?", terms(), dictionary).text == "多少亩葡萄"
     # a loose gloss of a word the documents lack says nothing
     assert translate_question("sequoia", terms(), dictionary).text == ""
+
+
+def test_a_name_written_in_syllables_apart_is_read_whole(dictionary: Dictionary):
+    result = translate_question("Which province is Dong Xin from?", terms(), dictionary)
+    assert ("Dong Xin", "董鑫") in result.pieces
+
+
+def test_the_word_the_documents_write_with_the_next_one_is_chosen(dictionary: Dictionary):
+    # "industrial" is glossed by 产业 alone, the more frequent word here; the documents write 工业投资
+    assert "工业投资" in translate_question("How much industrial investment?", terms(), dictionary).text
+    assert "产业" in translate_question("industrial development", terms(), dictionary).text  # nothing joined: as before
 
 
 def test_phrases_come_before_their_words(dictionary: Dictionary):
