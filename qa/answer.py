@@ -50,6 +50,7 @@ from qa.answerability import (
     office_conflict,
     other_name_conflict,
     person_missing,
+    subject_elsewhere,
     tagged,
     unit_match,
     which_measures,
@@ -781,6 +782,7 @@ def answer_signals(
             or modifier_conflict(query, _simplified(best.sentence))
             or other_name_conflict(query, _simplified(best.sentence), titles)
             or office_conflict(query, _simplified(f"{best.previous}{best.sentence}"))
+            or subject_elsewhere(query, passage_text, _other_articles(passages[: ANSWER_PASSAGES], source))
         ),
         foreign=0.0 if typed_in_chinese else 1.0,
         focus_missing=_focus_missing(query, _simplified(f"{source.title}{best.previous}{best.sentence}"), sparse),
@@ -792,6 +794,17 @@ def answer_signals(
         clause_focus_missing=clause_focus_missing(query, slot_sentence, sparse),
         person_missing=person_missing(query, _simplified(best.sentence)),
     )
+
+
+def _other_articles(passages: list[Passage], source: Passage) -> list[str]:
+    """The text of the passages of another article of the same document (a newspaper page's other
+    articles) than `source`, in simplified characters. A document of one paragraph, as the public
+    sets are indexed, has no other article: another document may be another paragraph of one text."""
+    return [
+        to_simplified(f"{p.title}\n{p.section}\n{p.text}")
+        for p in passages
+        if p.source == source.source and p.title != source.title
+    ]
 
 
 def _focus_missing(query: str, evidence_text: str, sparse: SparseIndex, focus: list[str] | None = None) -> float:

@@ -92,8 +92,14 @@ ASKED_UNITS: tuple[tuple[re.Pattern[str], re.Pattern[str], bool], ...] = tuple(
     for asks, holds, levels_only in (
         # people counted by what they are: 多少工人, 多少志愿者, 多少游客
         (r"多少(?:名|个人|人)|几(?:名|个人)|人数|员工|职工|人口|多少[\u4e00-\u9fff]{0,3}?[人员者工警师客生](?=[？?。！!，,\s]|$)", r"(?:名|人|位)", False),
-        (r"多少钱|多少资金|多少奖励|多少万元|多少亿元|多少元|花了多少|卖多少", _MONEY, False),
+        (r"多少(?:钱|资金|奖励|奖金|补助|补贴|经费|费用|工资|租金|万元|亿元|元)|花了多少|卖多少", _MONEY, False),
         (r"比例|百分之几|百分之多少|百分比|占比|占多少", r"(?:%|％|成|个百分点)", False),
+        # things counted ("多少个岗位"): a share, a sum of money or a span of time counts none
+        (
+            r"(?:多少|(?<!哪)几)个(?!百分点|月|小时)",
+            r"(?![\d.]|[万亿]*\s*(?:%|％|[美港欧日韩澳加台]?元|英镑|美金|年|月|日|号|天|小时|分钟|秒|岁|倍|成|个百分点|个月))",
+            False,
+        ),
         # a rate that is a share (优秀率, 亮灯率, 城镇化率), not a rate of exchange, frequency or power
         (r"[\u4e00-\u9fff]*(?<![汇频功速码帧利])率(?:是|为|有|达到?|要达到)?多少", r"(?:%|％|成)", True),
         (r"多少(?:平方公里|平方米)|多大面积|面积.*多少(?!平方|亩|公顷)", r"\s*(?:平方公里|平方千米|平方米|亩|公顷|km²|km2|m²|平方英里|英亩)", False),
@@ -505,6 +511,15 @@ def _written_out(short: str, text: str) -> bool:
     """The text writes out a name the question abbreviates: a Chinese abbreviation keeps characters of the
     full name in their order, 商信银行 for 西贡商业信用银行."""
     return re.search(r"[\u4e00-\u9fff]{0,2}".join(map(re.escape, short)), text) is not None
+
+
+def subject_elsewhere(question: str, answer_passage: str, other_passages: list[str]) -> bool:
+    """The question names a place or organisation that the answer's passage never mentions and a passage
+    of another article does: the answer is about something else ("贵阳市政工程服务中心……查出了多少处隐患"
+    answered from the province's flood check, which never names 贵阳)."""
+    return any(
+        name not in answer_passage and any(name in other for other in other_passages) for name in _names(question)
+    )
 
 
 def name_conflict(question: str, evidence: str, passages_text: str) -> bool:

@@ -16,8 +16,8 @@ with no model and nothing downloaded:
   A Chinese word the index holds is preferred (most frequent in the index first); a word it
   does not hold is kept only when its gloss is exactly the English word, so that a question
   about something the documents never mention ("grapes") still names it and is refused.
-- Periods and numbers: "Q1" and "first quarter" -> 一季度, "2024" -> 2024年, "Line 3" -> 3号线,
-  digits stay.
+- Periods and numbers: "Q1" and "first quarter" -> 一季度, "2024" -> 2024年, "this year" -> 今年,
+  "Line 3" -> 3号线, digits stay.
 - Chinese order: "How many X did Y do?" -> "Y do 多少 X" ("how many" -> 多少, "when" -> 什么时候), so
   that the answer-type and focus rules of `qa.answer` and `qa.answerability` read the query.
 
@@ -96,6 +96,8 @@ ASKED = frozenset(chinese for _, chinese in ASKING)
 _AUXILIARIES = "do does did is are was were has have had will can could would should"
 AUXILIARIES = frozenset(_AUXILIARIES.split())
 ORDINALS = {"first": "一", "second": "二", "third": "三", "fourth": "四"}
+# Periods named from the page's date (qa.answerability reads 今年 and 去年 from it); "this" is a stopword.
+RELATIVE_YEARS = {("this", "year"): "今年", ("last", "year"): "去年", ("next", "year"): "明年"}
 QUARTER = re.compile(r"^q([1-4])$", re.IGNORECASE)
 YEAR = re.compile(r"^(?:19|20)\d\d$")
 
@@ -313,11 +315,13 @@ def _common(word: str) -> int:
 
 
 def _number(tokens: list[str], position: int) -> tuple[int, str] | None:
-    """(tokens used, Chinese) for a quarter, a year or a numbered line at `position`."""
+    """(tokens used, Chinese) for a quarter, a year ("this year" -> 今年) or a numbered line at `position`."""
     token = tokens[position]
+    following = tokens[position + 1].lower() if position + 1 < len(tokens) else ""
+    if (token.lower(), following) in RELATIVE_YEARS:
+        return 2, RELATIVE_YEARS[token.lower(), following]
     if QUARTER.match(token):
         return 1, f"{'一二三四'[int(token[1]) - 1]}季度"
-    following = tokens[position + 1].lower() if position + 1 < len(tokens) else ""
     if token.lower() in ORDINALS and following in ("quarter", "quarters"):
         return 2, f"{ORDINALS[token.lower()]}季度"
     if token.lower() == "line" and following.isdigit():  # a metro or bus line: "Line 3" -> 3号线
@@ -432,8 +436,9 @@ def _joined(
     if not following or following in STOPWORDS:
         return None
     candidates = candidates + [found for noun in noun_forms(english) for found in dictionary.lookup(noun)]
-    held = list(dict.fromkeys(w for w, rank in candidates if rank < LOOSE and len(w) >= 2 and terms.contains(w)))
-    nexts = [word for word, rank in dictionary.lookup(following) if rank < LOOSE and len(word) >= 2]
+    # any sense, loose ones too ("(attributive) emergency" for 应急): the documents' own compound decides
+    held = list(dict.fromkeys(w for w, _ in candidates if len(w) >= 2 and terms.contains(w)))
+    nexts = [word for word, _ in dictionary.lookup(following) if len(word) >= 2]
     together = [word for word in held if any(terms.contains(word + after) for after in nexts)]
     if len(together) != 1 or len(held) < 2:  # only a choice the next word settles
         return None

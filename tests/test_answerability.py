@@ -111,6 +111,11 @@ def test_a_year_written_without_nian_before_what_it_dates_is_a_year():
         ("送早餐活动有几家企业参与？", "为外卖小哥和保洁员送上爱心早餐80余份。", 0.0),  # 几家 asks a count in 家
         ("送早餐活动有几家企业参与？", "3家爱心企业参与了活动。", 1.0),
         ("村里现在开了几家民宿？", "目前凹河村开办农家乐2户，民宿3户。", 1.0),  # 家 and 户 count the same
+        ("那2户危房改造的人家每户能拿到多少补助？", "2户危房改造全面启动，预计8月底竣工。", 0.0),  # a subsidy is money
+        # things counted: a share, a sum of money or a span of time counts none
+        ("高盛预计有多少个岗位将被AI取代？", "未来10年内使全球GDP增加7%，或实现近7万亿美元的增长。", 0.0),
+        ("高盛预计有多少个岗位将被AI取代？", "全球将有3亿个工作岗位被取代。", 1.0),
+        ("城镇化率提高了多少个百分点？", "城镇化率提高7个百分点。", 0.5),  # a change of a rate, not a count
         ("背街小巷改造包括哪几条路巷？", "实施岭岗路、红旗东路、塔峰巷改造。", 0.5),  # 哪几条 asks which ones
         ("种了多少樱桃？", "共种植樱桃600亩。", 0.5),
         # a measure asked at the end of the question is counted in its own unit
@@ -128,6 +133,17 @@ def test_a_year_written_without_nian_before_what_it_dates_is_a_year():
 )
 def test_unit_match(question, sentence, match):
     assert unit_match(question, sentence) == match
+
+
+def test_a_subject_named_only_in_another_article_of_the_page_conflicts():
+    from qa.answerability import subject_elsewhere
+
+    flood = "贵州防汛\n共排查出隐患17546处，整改完成16072处。"
+    works = "贵阳节前排查市政设施\n贵阳市综合行政执法局所属市政工程服务中心开展隐患大排查。"
+    question = "贵阳市政工程服务中心这次节前排查，一共查出了多少处隐患？"
+    assert subject_elsewhere(question, flood, [works])
+    assert not subject_elsewhere(question, works, [flood])  # answered from the article that names it
+    assert not subject_elsewhere("贵州一共查出了多少处隐患？", flood, [works])  # 贵州 is the flood article's
 
 
 def test_name_conflict_needs_another_name_of_the_same_kind():

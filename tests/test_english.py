@@ -13,7 +13,7 @@ from qa.normalize import CorpusTerms
 
 TEXT = (
     "一季度，清镇市完成工业投资8.4亿元。凹河村共种植樱桃600亩。暗流镇排查农村自建房5511栋。"
-    "贵州与周边省份建立联防机制。董鑫是黑龙江人。产业发展迅速，产业兴旺。"
+    "贵州与周边省份建立联防机制。董鑫是黑龙江人。产业发展迅速，产业兴旺。开展应急演练5608场次，建立紧急调拨机制。"
 )
 VOCABULARY = [
     "清镇", "清镇市", "完成", "工业", "投资", "种植", "樱桃", "排查", "农村", "贵州", "省份", "机制", "董鑫", "产业",
@@ -27,6 +27,9 @@ CEDICT = """\
 完成 完成 [wan2 cheng2] /to complete/to accomplish/
 工業 工业 [gong1 ye4] /industry/
 產業 产业 [chan3 ye4] /industry/industrial/
+緊急 紧急 [jin3 ji2] /urgent/emergency/
+應急 应急 [ying4 ji2] /to respond to an emergency/(attributive) emergency/
+演練 演练 [yan3 lian4] /drill/exercise/
 投資 投资 [tou2 zi1] /investment/to invest/
 排查 排查 [pai2 cha2] /to inspect/to investigate/
 農村 农村 [nong2 cun1] /rural area (village)/CL:個|个[ge4]/
@@ -120,6 +123,13 @@ def test_the_word_the_documents_write_with_the_next_one_is_chosen(dictionary: Di
     # "industrial" is glossed by 产业 alone, the more frequent word here; the documents write 工业投资
     assert "工业投资" in translate_question("How much industrial investment?", terms(), dictionary).text
     assert "产业" in translate_question("industrial development", terms(), dictionary).text  # nothing joined: as before
+    # a loose sense counts when the documents write it with the next word: 应急演练, not 紧急
+    assert "应急演练" in translate_question("How many emergency drills?", terms(), dictionary).text
+
+
+def test_this_year_is_read_from_the_page_s_date(dictionary: Dictionary):
+    assert ("this year", "今年") in translate_question("How many drills this year?", terms(), dictionary).pieces
+    assert "去年" in translate_question("investment last year", terms(), dictionary).text
 
 
 def test_phrases_come_before_their_words(dictionary: Dictionary):
