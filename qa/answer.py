@@ -31,11 +31,13 @@ from qa.answerability import (
     ASKS_CHANGE,
     CHANGE_VERBS,
     COUNTED_ASKED,
+    FOCUS_FILLERS,
     MONEY_FIGURE,
     AnswerabilityModel,
     Signals,
     act_conflict,
     asking_clause,
+    base_conflict,
     default_model,
     figure_in,
     focus_words,
@@ -92,7 +94,7 @@ LIST_QUESTION = re.compile(
     r"哪些|哪几|几个方面|几方面|什么方面|包括什么|有什么举措|有什么措施|which .*s\b", re.IGNORECASE
 )
 DESCRIPTION_QUESTION = re.compile(
-    r"为什么|为何|什么原因|怎么(?!样)|如何|怎样|什么样|特点|特征|外形|外貌|形状|样子|过程|经过|用途|作用|影响|意义"
+    r"为什么|为何|什么原因|图个?什么|为了什么|目的是什么|怎么(?!样)|如何|怎样|什么样|特点|特征|外形|外貌|形状|样子|过程|经过|用途|作用|影响|意义"
 )
 ASPECT_QUESTION = re.compile(
     r"哪些方面|哪几个?方面|几个方面|几方面|什么方面|哪几个?部分|几部分|哪几项|哪些工作|哪些举措"
@@ -111,7 +113,7 @@ LEVELS = {**{kind: kind for kind in PLACE_KINDS}, "车站": "车站|站", "学�
 ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     # (what the question asks, what a sentence that answers it holds)
     (
-        re.compile(r"为什么|为何|什么原因|原因是|怎么会|凭什么|靠什么|怎么做到|why", re.IGNORECASE),
+        re.compile(r"为什么|为何|什么原因|原因是|怎么会|凭什么|靠什么|怎么做到|图个?什么|为了什么|目的是什么|why", re.IGNORECASE),
         re.compile(r"因为|由于|为了|得益于|离不开|所以|因此|原因|依托|凭借|除了.*还|得到了|制约|导致|使得"),
     ),
     (LIST_QUESTION, re.compile(r"、.*、|；|;|一是|二是|首先|其次|包括|等")),
@@ -385,7 +387,9 @@ def value_clause_conflict(question: str, sentence: str) -> bool:
 
 
 # "隐患里有多少处是地质灾害隐患？": the question counts the part of a whole that is of a kind.
-PART_ASKED = re.compile(r"(?:里|中|其中)(?:有|的)?(?:多少|几)[\u4e00-\u9fff]?(?:是|为|属于)(?P<part>[^，,。？?！!；;\s]{2,})")
+PART_ASKED = re.compile(
+    r"(?:里|中|其中)[，,]?(?:有|的)?(?:多少|几)[\u4e00-\u9fff]?(?:是|为|属于)?(?P<part>[^，,。？?！!；;\s]{2,})"
+)
 
 
 # "17546处隐患里，地质灾害点的隐患有多少处？": the part named before the asking word, of the whole's kind (隐患).
@@ -401,7 +405,8 @@ def part_conflict(question: str, sentence: str) -> bool:
         part_words = _content_words(match.group("part")) if match else []
         if not part_words or part_words[-1] not in question[: match.start()]:  # a part of the whole named before
             return False
-    kind = [word for word in _content_words(match.group("part")) if word not in question[: match.start()]]
+    whole = question[: match.start()]
+    kind = [w for w in _content_words(match.group("part")) if w not in whole and w not in FOCUS_FILLERS]
     holds = ANSWER_TYPES[QUANTITY_TYPE][1]
     clauses = _clauses_holding(holds, sentence, question)
     return bool(kind and clauses) and not any(all(word in clause for word in kind) for clause in clauses)
@@ -429,7 +434,7 @@ MONEY_MEASURES = tuple(
         r"销售|营收|营业收入|营业额|成交额|交易额|收入|收益|卖|售",
         r"利润|利税|盈利|净利|赚",
         r"投资|投入|投了|花了|花费",
-        r"税收|纳税",
+        r"税",
     )
 )
 
@@ -446,6 +451,31 @@ def measure_conflict(question: str, sentence: str) -> bool:
     clauses = [c for c in _value_clauses(_simplified(sentence)) if MONEY_FIGURE.search(c)]
     named = [{position for position, measure in enumerate(MONEY_MEASURES) if measure.search(c)} for c in clauses]
     return bool(clauses) and all(measures and not measures & asked for measures in named)
+
+
+# A measure a change is told of ("增加值17.94亿元，同比增长29%": the 29% is 增加值's, not 总产值's).
+CHANGED_MEASURE = re.compile(
+    r"总产值|产值|增加值|工业投资|投资|营收|收入|利润|产量|产能|人口|面积|降水量|客流量|销售额|出口额|进口额|GDP"
+)
+CHANGE_FIGURE = re.compile(rf"(?:{CHANGE_VERBS})(?!值)了?(?:约|近|超|逾)?\d+(?:\.\d+)?(?:%|％|倍|个百分点)")
+
+
+def change_measure_conflict(question: str, sentence: str) -> bool:
+    """The question asks how one measure changed ("总产值同比增长了多少"), and each change the sentence
+    gives is told of another measure, the one named nearest before it ("总产值78.81亿元，增加值17.94亿元，
+    同比增长29%")."""
+    clause = asking_clause(question)
+    asked = [m.group() for m in CHANGED_MEASURE.finditer(clause)]
+    if not ASKS_CHANGE.search(clause) or not asked:
+        return False
+    text = _simplified(sentence)
+    told = []
+    for change in CHANGE_FIGURE.finditer(text):
+        before = [m.group() for m in CHANGED_MEASURE.finditer(text[: change.start()])]
+        if not before:
+            return False  # a change of what the sentence's subject is: nothing to compare
+        told.append(before[-1])
+    return bool(told) and not any(t in asked[-1] or asked[-1] in t for t in told)
 
 
 def _another_period(periods: set[tuple[float, str]], asked: set[tuple[float, str]]) -> bool:
@@ -522,7 +552,7 @@ def _score_sentences(
     """Score every sentence of the top passages; `cosines` (sentence -> cosine to the question) adds meaning."""
     scored = []
     focus = _focus(question)
-    topics = [_topic(passage) for passage in passages[:ANSWER_PASSAGES]]
+    topics = _topics(passages[:ANSWER_PASSAGES])
     dates = QUESTION_DATE.findall(question)
     defined = _defined_term(question)
     counted = COUNTED_ASKED.search(question)
@@ -589,6 +619,20 @@ def _defines(term: str, sentence: str) -> float:
 def _topic(passage: Passage) -> str:
     """What a passage is about: its title and its first sentence."""
     return f"{passage.title}\n{next(iter(split_sentences(passage.text)), '')}"
+
+
+def _topics(passages: list[Passage]) -> list[str]:
+    """Each passage's topic, with the topic of the passage it continues when that one was retrieved too:
+    a chunk that goes on with an article ("“这个项目是贵阳市重点项目……”") is about what the chunk
+    before it names (清镇铝新材料产业园配套设施建设项目)."""
+    topics = [_topic(passage) for passage in passages]
+    by_place = {(p.source, p.title, p.section, p.passage_id): rank for rank, p in enumerate(passages)}
+    return [
+        topic
+        if (before := by_place.get((p.source, p.title, p.section, p.passage_id - 1))) is None
+        else f"{topics[before]}\n{topic}"
+        for p, topic in zip(passages, topics)
+    ]
 
 
 @lru_cache(maxsize=1024)
@@ -776,7 +820,9 @@ def answer_signals(
             or value_clause_conflict(query, best.sentence)
             or part_conflict(query, best.sentence)
             or superlative_conflict(query, best.sentence)
-            or measure_conflict(query, best.sentence)
+            or measure_conflict(query, slot_sentence)
+            or base_conflict(query, _simplified(f"{best.previous}{slot_sentence}"))
+            or change_measure_conflict(query, best.sentence)
             or listed_item_conflict(query, _simplified(best.sentence))
             or (typed_in_chinese and act_conflict(query, _simplified(best.sentence)))
             or modifier_conflict(query, _simplified(best.sentence))

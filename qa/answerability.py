@@ -97,11 +97,14 @@ ASKED_UNITS: tuple[tuple[re.Pattern[str], re.Pattern[str], bool], ...] = tuple(
         # things counted ("多少个岗位"): a share, a sum of money or a span of time counts none
         (
             r"(?:多少|(?<!哪)几)个(?!百分点|月|小时)",
-            r"(?![\d.]|[万亿]*\s*(?:%|％|[美港欧日韩澳加台]?元|英镑|美金|年|月|日|号|天|小时|分钟|秒|岁|倍|成|个百分点|个月))",
+            (
+                r"(?![\d.]|[万亿]*\s*(?:%|％|[美港欧日韩澳加台]?元|英镑|美金|年|月|日|号|天|小时|分钟|秒|岁|倍|成|个百分点|个月"
+                r"|[千厘毫]?米|公里|平方|亩|公顷|吨|公斤|千克|斤|克))"
+            ),
             False,
         ),
         # a rate that is a share (优秀率, 亮灯率, 城镇化率), not a rate of exchange, frequency or power
-        (r"[\u4e00-\u9fff]*(?<![汇频功速码帧利])率(?:是|为|有|达到?|要达到)?多少", r"(?:%|％|成)", True),
+        (r"[\u4e00-\u9fff]*(?<![汇频功速码帧利])率(?:(?:是|为|有|达到?|要达到)?多少|[？?\s]*$)", r"(?:%|％|成)", True),
         (r"多少(?:平方公里|平方米)|多大面积|面积.*多少(?!平方|亩|公顷)", r"\s*(?:平方公里|平方千米|平方米|亩|公顷|km²|km2|m²|平方英里|英亩)", False),
         # a sum of money is often written without 元 after its scale: "总票房67.57亿。"
         (rf"(?:{_MONEY_MEASURES}){_LEVEL_ASKED}", rf"(?:{_MONEY}|(?<=[万亿])(?![\u4e00-\u9fff%％]))", True),
@@ -247,7 +250,24 @@ def _years_of_source(source: str) -> set[tuple[float, str]]:
 
 
 RELATIVE_YEARS = {"前年": -2, "去年": -1, "今年": 0, "明年": 1}
-_RELATIVE_YEAR = re.compile("|".join(RELATIVE_YEARS))
+# A year a figure is compared with names no period of the fact: "比去年同期下降了", "较去年增长".
+_RELATIVE_YEAR = re.compile(rf"(?<![比较与同跟和])(?:{'|'.join(RELATIVE_YEARS)})")
+
+
+# What a change is measured against: the same period a year before (同比), the climate's normal, the month before.
+_COMPARED_WITH = (
+    ("去年", re.compile(r"同比|(?:比|较|与|同|跟|和)(?:去年|上年)")),
+    ("常年", re.compile(r"(?:比|较|与|同|跟|和)(?:常年|历年|往年)")),
+    ("上月", re.compile(r"环比|(?:比|较|与|同|跟|和)上月")),
+)
+
+
+def base_conflict(question: str, evidence: str) -> bool:
+    """The question asks a change against one base ("比去年同期多了多少") and the evidence measures it
+    against another only ("与常年同期相比偏多超3成")."""
+    asked = {base for base, pattern in _COMPARED_WITH if pattern.search(question)}
+    held = {base for base, pattern in _COMPARED_WITH if pattern.search(evidence)}
+    return bool(asked and held) and not asked & held
 
 
 def _relative_years(text: str, source_years: set[tuple[float, str]]) -> set[tuple[float, str]]:

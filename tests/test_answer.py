@@ -126,6 +126,7 @@ def test_a_question_in_a_passage_is_not_chosen_as_the_answer():
         ("是不是这样？", "任何句子。", 0.5),
         ("旭鼎光电为什么能火速上规？", "还因为得到了清镇市的全方位服务。", 1.0),
         ("为何如此？", "任何句子。", 0.0),  # a reason question wants a sentence that gives one
+        ("清镇搞“东扩”是图个什么？", "为了承载更多的人口，开展“东扩”。", 1.0),  # what it is for, asked colloquially
         ("有哪几个方面？", "超前安排部署、全面排查、健全机制。", 1.0),
     ],
 )
@@ -283,6 +284,19 @@ def test_a_sentence_is_read_with_its_passage_topic_so_the_words_beyond_the_subje
     words = ["大果西番莲", "叶柄", "特点"]
     scored = _score_sentences("大果西番莲的叶柄有什么特点？", words, [plant], _Idf({"大果西番莲": 3.0}))
     assert scored[0].sentence == "其叶柄有四到六个腺体。"  # it lacks the rare subject, its passage names it
+
+
+def test_a_chunk_that_continues_a_retrieved_chunk_of_its_article_is_read_with_that_chunk_s_topic():
+    from qa.answer import _topics
+
+    def chunk(passage_id: int, text: str, title: str = "清镇工业") -> Passage:
+        return Passage(text=text, source="a.txt", title=title, section="", score=1.0, citation="a", passage_id=passage_id)
+
+    first = chunk(4, "在铝产业园配套设施建设项目工地上，机器各司其职。")
+    after = chunk(5, "“这个项目是贵阳市重点项目。”项目于今年1月开工。")
+    topics = _topics([first, after, chunk(9, "其他。"), chunk(6, "另一篇。", title="防汛")])
+    assert "铝产业园配套设施建设项目" in topics[1]  # the chunk it continues names the project
+    assert "铝产业园" not in topics[2] and "铝产业园" not in topics[3]  # not consecutive, another article
 
 
 def test_the_subject_sentence_does_not_win_by_repeating_the_subject_the_topic_gives_every_sentence():
@@ -446,6 +460,10 @@ def test_a_quantity_conflicts_when_its_own_clause_names_another_period(question,
         ("承诺事项里有多少件是路灯亮化工程？", "此次公示承诺事项122件，涉及机耕道建设、路灯亮化工程等民生事项。", True),
         ("自建房中有多少栋是经营性自建房？", "完成自建房排查5511栋，其中经营性自建房101栋。", False),
         ("一共排查出多少处隐患？", "共排查出隐患17546处。", False),  # no part asked
+        # a part asked after a comma: 水上救援队 among the 831 teams, 查出隐患的 among the houses
+        ("831支应急救援专业队伍里，有多少支是水上救援队？", "全省共组建应急救援专业队伍831支、1.86万余人。", True),
+        ("5410栋非经营性自建房里，有多少栋查出了安全隐患？", "其中经营性自建房101栋,非经营性自建房5410栋。", True),
+        ("5511栋自建房中，有多少栋是经营性的？", "完成自建房排查5511栋，其中经营性自建房101栋。", False),
         # the part named before the asking word, of the whole's kind (隐患)
         ("17546处隐患里，地质灾害点的隐患有多少处？", "共排查出隐患17546处，整改完成16072处。", True),
         ("9家企业中，一季度产值有多少？", "辖区9家企业产值56.94亿元。", False),  # 产值 is no part of 企业
@@ -481,12 +499,28 @@ def test_which_ranks_first_is_not_answered_by_a_sentence_that_ranks_nothing(ques
         ("清镇一季度在工业上投了多少钱？", "一季度，清镇市完成工业投资8.4亿元。", False),
         ("李玉林家卖水果一年能收入多少？", "每年光靠卖水果收入可达1万元以上。", False),
         ("清镇一季度工业投资多少？", "工业投资达目标的129.23%。", False),  # no sum of money: left to the unit
+        ("项目建成后每年能交多少税？", "项目建成投产后，预计年产值32亿元。", True),  # a tax, not an output
     ],
 )
 def test_a_sum_of_another_measure_conflicts(question, sentence, conflict):
     from qa.answer import measure_conflict
 
     assert measure_conflict(question, sentence) is conflict
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "conflict"),
+    [
+        ("清镇一季度规上工业总产值同比增长了多少？", "规模以上工业总产值78.81亿元，增加值17.94亿元，同比增长29%；", True),
+        ("清镇一季度规上工业增加值同比增长了多少？", "规模以上工业总产值78.81亿元，增加值17.94亿元，同比增长29%；", False),
+        ("总产值同比增长了多少？", "同比增长29%。", False),  # the sentence names no measure: nothing to compare
+        ("总产值是多少？", "总产值78.81亿元，增加值17.94亿元，同比增长29%；", False),  # no change asked
+    ],
+)
+def test_a_change_told_of_another_measure_conflicts(question, sentence, conflict):
+    from qa.answer import change_measure_conflict
+
+    assert change_measure_conflict(question, sentence) is conflict
 
 
 def test_sentences_that_follow_each_other_in_a_passage_share_one_marker():

@@ -62,6 +62,19 @@ def test_this_year_and_last_year_are_read_from_the_source_date():
     registered = "旭鼎光电是去年8月注册成立的新企业。"
     assert not number_conflict("旭鼎光电是去年几月注册的？", registered, registered, SOURCE)
     assert not number_conflict("旭鼎光电今年一季度产值多少？", registered, registered, SOURCE)  # 今年 is still the page's year
+    # a year compared with names no period of the fact: 今年's figure against 去年同期
+    grew = "一季度，清镇市规上工业增加值同比增长29%。"
+    assert not number_conflict("清镇今年一季度的规上工业增加值是不是比去年同期下降了？", grew, grew, SOURCE)
+
+
+def test_a_change_against_another_base_conflicts():
+    from qa.answerability import base_conflict
+
+    rain = "今年以来，贵州全省平均降水量258.1毫米，与常年同期相比偏多超3成。"
+    assert base_conflict("贵州今年的平均降水量比去年同期多了多少？", rain)
+    assert not base_conflict("贵州今年的平均降水量比常年多了多少？", rain)
+    assert not base_conflict("增加值是不是比去年同期下降了？", "规上工业增加值同比增长29%。")  # 同比 is against last year
+    assert not base_conflict("贵州今年的平均降水量是多少？", rain)  # no change asked
 
 
 def test_an_ordinal_conflicts_with_another_of_the_same_counted_thing():
@@ -116,6 +129,9 @@ def test_a_year_written_without_nian_before_what_it_dates_is_a_year():
         ("高盛预计有多少个岗位将被AI取代？", "未来10年内使全球GDP增加7%，或实现近7万亿美元的增长。", 0.0),
         ("高盛预计有多少个岗位将被AI取代？", "全球将有3亿个工作岗位被取代。", 1.0),
         ("城镇化率提高了多少个百分点？", "城镇化率提高7个百分点。", 0.5),  # a change of a rate, not a count
+        ("俯卧撑的及格标准是几个？", "考核内容为男子1000米、女子800米、男子俯卧撑。", 0.0),  # a length counts none
+        ("清镇森林覆盖率", "清镇市以林长制为抓手，强化森林资源保护。", 0.0),  # a search-box query for a rate
+        ("清镇森林覆盖率", "清镇森林覆盖率达55%。", 1.0),
         ("背街小巷改造包括哪几条路巷？", "实施岭岗路、红旗东路、塔峰巷改造。", 0.5),  # 哪几条 asks which ones
         ("种了多少樱桃？", "共种植樱桃600亩。", 0.5),
         # a measure asked at the end of the question is counted in its own unit
