@@ -30,6 +30,7 @@ import numpy as np
 from qa.answerability import (
     ASKS_CHANGE,
     CHANGE_VERBS,
+    COMPANY,
     COUNTED_ASKED,
     FOCUS_FILLERS,
     MONEY_FIGURE,
@@ -38,6 +39,7 @@ from qa.answerability import (
     act_conflict,
     asking_clause,
     base_conflict,
+    company_conflict,
     default_model,
     figure_in,
     focus_words,
@@ -344,6 +346,8 @@ def _holds_new_value(holds: re.Pattern[str], text: str, question: str) -> bool:
             text[max(match.start() - 2, 0) : match.start()] not in question
             for match in LEVEL_HOLDS[level.group(1)].finditer(text)
         )
+    if asks_place:
+        text = _without_companies_asked(text, question)
     if asks_place and any(not _own_place(place, question) for place in _place_names(text)):
         return True
     return any(
@@ -357,6 +361,16 @@ def _holds_new_value(holds: re.Pattern[str], text: str, question: str) -> bool:
 
 
 LEVEL_HOLDS = {level: re.compile(rf"{NOT_PLACE_BEFORE}(?:{names}){NOT_PLACE_AFTER}") for level, names in LEVELS.items()}
+
+
+def _without_companies_asked(text: str, question: str) -> str:
+    """The text without the registered names of companies the question is about: the place that opens
+    "贵州华锦铝业有限公司" is no answer to where 华锦铝业 gets its ore."""
+
+    def about(name: str) -> bool:
+        return any(name[i : i + 2] in question for i in range(len(name) - 1))
+
+    return COMPANY.sub(lambda m: "，" if about(m.group().removesuffix("有限公司")) else m.group(), text)
 
 
 def _own_place(place: str, question: str) -> bool:
@@ -434,6 +448,7 @@ MONEY_MEASURES = tuple(
         r"销售|营收|营业收入|营业额|成交额|交易额|收入|收益|卖|售",
         r"利润|利税|盈利|净利|赚",
         r"投资|投入|投了|花了|花费",
+        r"补助|补贴|资助|奖补|拨付",
         r"税",
     )
 )
@@ -823,6 +838,7 @@ def answer_signals(
             or measure_conflict(query, slot_sentence)
             or base_conflict(query, _simplified(f"{best.previous}{slot_sentence}"))
             or change_measure_conflict(query, best.sentence)
+            or company_conflict(query, _simplified(best.sentence))
             or listed_item_conflict(query, _simplified(best.sentence))
             or (typed_in_chinese and act_conflict(query, _simplified(best.sentence)))
             or modifier_conflict(query, _simplified(best.sentence))

@@ -97,9 +97,9 @@ ASKED_UNITS: tuple[tuple[re.Pattern[str], re.Pattern[str], bool], ...] = tuple(
         # things counted ("多少个岗位"): a share, a sum of money or a span of time counts none
         (
             r"(?:多少|(?<!哪)几)个(?!百分点|月|小时)",
-            (
-                r"(?![\d.]|[万亿]*\s*(?:%|％|[美港欧日韩澳加台]?元|英镑|美金|年|月|日|号|天|小时|分钟|秒|岁|倍|成|个百分点|个月"
-                r"|[千厘毫]?米|公里|平方|亩|公顷|吨|公斤|千克|斤|克))"
+            (  # a figure in digits, or in Chinese numerals before 个 ("三能" is no count)
+                r"(?:(?<![一二两三四五六七八九十百千])(?![\d.×]|[万亿]*\s*(?:%|％|[美港欧日韩澳加台]?元|英镑|美金|年|月|日|号|天"
+                r"|小时|分钟|秒|岁|倍|成|个百分点|个月|[千厘毫]?米|公里|平方|亩|公顷|吨|公斤|千克|斤|克))|(?<=[一二两三四五六七八九十百千])个)"
             ),
             False,
         ),
@@ -115,7 +115,7 @@ _ASKS_AMOUNT = re.compile(r"多少|几|多大|多重|多高|多长|多远|比例
 _RATIO = re.compile(FIGURE + r"(?:%|％|倍|成|个百分点)")
 _ROUND_FIGURE = r"(?:上|数|近|逾)[十百千万]"  # 上万吨, 数百家: a figure without digits
 # Measure words a count is asked in ("多少件", "多少户"): the sentence answers with a figure in the same word.
-MEASURE_WORDS = "户|家|处|件|栋|支|场|项|条|所|座|批|次|亩|吨|公里|份|辆"
+MEASURE_WORDS = "户|家|处|件|栋|支|场|项|条|所|座|批|次|亩|吨|公里|份|辆|节|台|棵|株"
 COUNTED_ASKED = re.compile(rf"(?:多少|(?<!哪)几)({MEASURE_WORDS})")  # 哪几条 asks which ones, not how many
 # Measure words that count the same things: "开了几家民宿" is answered by "民宿3户".
 SAME_MEASURE = {"家": "家|户", "户": "户|家"}
@@ -540,6 +540,18 @@ def subject_elsewhere(question: str, answer_passage: str, other_passages: list[s
     return any(
         name not in answer_passage and any(name in other for other in other_passages) for name in _names(question)
     )
+
+
+_ORGANISATION_FLAGS = frozenset({"nr", "nt", "nz"})  # jieba reads a company's short name (华锦) as one of these
+COMPANY = re.compile(r"[\u4e00-\u9fff]{2,12}?(?:有限责任公司|有限公司|股份公司)")  # a company's registered name
+
+
+def company_conflict(question: str, sentence: str) -> bool:
+    """The question names an organisation the sentence never names, and the sentence is about another
+    company: "贵州华锦铝业2023年全年的产值" against "贵州南凡半导体科技有限公司……2023年达9000多万元"."""
+    names = {word for word, flag in tagged(question) if flag in _ORGANISATION_FLAGS and len(word) >= 2}
+    companies = COMPANY.findall(sentence)
+    return bool(names and companies) and not any(name in sentence for name in names)
 
 
 def name_conflict(question: str, evidence: str, passages_text: str) -> bool:

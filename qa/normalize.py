@@ -38,6 +38,9 @@ HAN = re.compile(r"[\u4e00-\u9fff]+")
 # A character typed four times or more ("啊啊啊啊", "？？？？") says nothing more than once, and a
 # long run of it drowns the question's meaning for the embedding model.
 REPEATED = re.compile(r"([\u4e00-\u9fff!?！？。，,.~～…])\1{3,}")
+# Asking words as they are spoken, read as they are written: "啥时候" is 什么时候, "咋办" is 怎么办.
+COLLOQUIAL = re.compile("啥子|啥|咋样|咋")
+WRITTEN = {"啥子": "什么", "啥": "什么", "咋样": "怎么样", "咋": "怎么"}
 WINDOWS = (4, 3, 2)  # longest first: 凹和村 -> 凹河村 before 和村 -> 河村
 # Place names that the segmenter splits (凹河村 -> 凹 + 河村) are read from the text as the
 # two or three characters before one of these.
@@ -283,9 +286,12 @@ def _rewrite_homophones(question: str, terms: CorpusTerms) -> tuple[str, list[tu
 
 
 def normalize_question(question: str, terms: CorpusTerms) -> NormalizedQuestion:
-    """The question with numbers and homophone typos in the documents' own spelling."""
+    """The question with spoken asking words (啥, 咋) as written, numbers and homophone typos in the
+    documents' own spelling."""
     question = REPEATED.sub(r"\1", question)
-    text, number_changes = _rewrite_numbers(question, terms)
+    written = COLLOQUIAL.sub(lambda match: WRITTEN[match.group()], question)
+    colloquial_changes = [(match.group(), WRITTEN[match.group()]) for match in COLLOQUIAL.finditer(question)]
+    text, number_changes = _rewrite_numbers(written, terms)
     text, inside_changes = _rewrite_inside_words(text, terms)
     text, sound_changes = _rewrite_homophones(text, terms)
-    return NormalizedQuestion(text, number_changes + inside_changes + sound_changes)
+    return NormalizedQuestion(text, colloquial_changes + number_changes + inside_changes + sound_changes)

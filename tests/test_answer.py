@@ -195,6 +195,9 @@ def test_a_traditional_sentence_holds_the_quantity_a_question_asks_for():
         ("博恒社区在哪个街道？", "观山湖区世纪城街道博恒社区开展送餐活动。", 0.0),
         ("服务中心设在哪个车站？", "3号线花果园站青年志愿者服务中心投入使用。", 0.0),  # 车站 is answered by a 站
         ("物资放到了哪几个市州？", "向重点地区前置价值1466万元省级抢险救灾物资。", 1.0),  # places of a level listed
+        # a place that opens the name of the company asked about is no place answer
+        ("华锦铝业的铝土矿是从哪里运来的？", "贵州华锦铝业有限公司的铝土矿从生产线的一端进入。", 1.0),
+        ("荷兰援军只能前往哪里躲避风雨？", "荷兰援军被迫离开海岸，只能前往澎湖躲避风雨。", 0.0),
         ("物资放到了哪几个市州？", "向遵义市、毕节市前置省级抢险救灾物资。", 0.0),
         # when something ends is answered by a date marked as an end, not by the day it began
         ("专列要在3号线上运行到什么时候？", "4月29日，专列在贵阳轨道交通3号线投入运营。", 1.0),
@@ -500,6 +503,7 @@ def test_which_ranks_first_is_not_answered_by_a_sentence_that_ranks_nothing(ques
         ("李玉林家卖水果一年能收入多少？", "每年光靠卖水果收入可达1万元以上。", False),
         ("清镇一季度工业投资多少？", "工业投资达目标的129.23%。", False),  # no sum of money: left to the unit
         ("项目建成后每年能交多少税？", "项目建成投产后，预计年产值32亿元。", True),  # a tax, not an output
+        ("省级财政补助了多少钱？", "成功申报了总投资416万元的试点项目，配套投入100万元。", True),  # a subsidy
     ],
 )
 def test_a_sum_of_another_measure_conflicts(question, sentence, conflict):

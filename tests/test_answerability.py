@@ -132,6 +132,10 @@ def test_a_year_written_without_nian_before_what_it_dates_is_a_year():
         ("俯卧撑的及格标准是几个？", "考核内容为男子1000米、女子800米、男子俯卧撑。", 0.0),  # a length counts none
         ("清镇森林覆盖率", "清镇市以林长制为抓手，强化森林资源保护。", 0.0),  # a search-box query for a rate
         ("清镇森林覆盖率", "清镇森林覆盖率达55%。", 1.0),
+        ("专列一共有几节车厢？", "专列车厢内部。", 0.0),  # 几节 counts in 节
+        ("及格标准是几个？", "考核内容为4×10米往返跑、男子俯卧撑。", 0.0),  # 4×10米 is a length
+        ("要打造几个生活圈？", "开展“三能”达标考核。", 0.0),  # 三能 is a name, not a count
+        ("要打造几个生活圈？", "打造十一个生活圈。", 1.0),
         ("背街小巷改造包括哪几条路巷？", "实施岭岗路、红旗东路、塔峰巷改造。", 0.5),  # 哪几条 asks which ones
         ("种了多少樱桃？", "共种植樱桃600亩。", 0.5),
         # a measure asked at the end of the question is counted in its own unit
@@ -160,6 +164,16 @@ def test_a_subject_named_only_in_another_article_of_the_page_conflicts():
     assert subject_elsewhere(question, flood, [works])
     assert not subject_elsewhere(question, works, [flood])  # answered from the article that names it
     assert not subject_elsewhere("贵州一共查出了多少处隐患？", flood, [works])  # 贵州 is the flood article's
+
+
+def test_another_company_named_by_the_sentence_conflicts():
+    from qa.answerability import company_conflict
+
+    nanfan = "贵州南凡半导体科技有限公司2021年在清镇建厂后，产值稳步攀升，2023年达9000多万元。"
+    assert company_conflict("贵州华锦铝业2023年全年的产值是多少？", nanfan)
+    assert not company_conflict("南凡半导体2023年的产值是多少？", nanfan)
+    assert not company_conflict("清镇2023年的产值是多少？", nanfan)  # a place, no company asked
+    assert not company_conflict("陈诚的军事集团是哪个部队的中坚？", "陈诚所拥有的军事集团为嫡系部队的中坚。")
 
 
 def test_name_conflict_needs_another_name_of_the_same_kind():

@@ -84,6 +84,12 @@ def test_a_character_repeated_many_times_counts_once():
     assert normalize_question("11110亩", terms()).text == "11110亩"  # digits are kept
 
 
+def test_spoken_asking_words_are_read_as_written():
+    result = normalize_question("凹河村种了些啥子果子？装备啥时候发？咋办？", terms())
+    assert result.text == "凹河村种了些什么果子？装备什么时候发？怎么办？"
+    assert ("啥", "什么") in result.changes and ("咋", "怎么") in result.changes  # the reply says what was searched
+
+
 def test_the_questions_own_asking_words_are_never_rewritten():
     # an encyclopaedia corpus holds 那些, 何氏, 多达, 及次 and 那里; the question's 哪些, 何时, 多大, 几次
     # and 哪里 are typed as meant and say what is asked
