@@ -200,8 +200,10 @@ HELDOUT = ROOT / "eval" / "questions.heldout.jsonl"
 # floors stay, one question below on refusals. The sixth round added a second batch of questions to
 # both halves (58 each: 121 in-corpus, 69 unanswerable, 52 near misses held out) and reached 107/121,
 # 48/69, 32/52; a third batch (44 + 43) made the held-out half 145 in-corpus, 88 unanswerable and 69
-# near misses, and the round ended at 129/145, 63/88, 45/69: each floor two questions below.
-HELDOUT_FLOORS = {"correct": 127 / 145, "refused": 61 / 88, "near_miss": 43 / 69}
+# near misses, and the round ended at 129/145, 63/88, 45/69: each floor two questions below. The
+# seventh round added four batches written by sessions that never saw the code (231 in-corpus, 164
+# unanswerable, 138 near misses in all) and ended at 201/231, 114/164, 91/138: each floor two below.
+HELDOUT_FLOORS = {"correct": 199 / 231, "refused": 112 / 164, "near_miss": 89 / 138}
 
 
 def test_heldout_answers_meet_the_floors(real_retriever: Retriever):
