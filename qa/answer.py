@@ -95,8 +95,9 @@ NUMBER = (
 LIST_QUESTION = re.compile(
     r"哪些|哪几|几个方面|几方面|什么方面|包括什么|有什么举措|有什么措施|which .*s\b", re.IGNORECASE
 )
+REASON_ASKED = r"为什么|为何|什么原因|图个?什么|为了什么|目的是什么"  # what a thing is done for, asked colloquially too
 DESCRIPTION_QUESTION = re.compile(
-    r"为什么|为何|什么原因|图个?什么|为了什么|目的是什么|怎么(?!样)|如何|怎样|什么样|特点|特征|外形|外貌|形状|样子|过程|经过|用途|作用|影响|意义"
+    rf"{REASON_ASKED}|怎么(?!样)|如何|怎样|什么样|特点|特征|外形|外貌|形状|样子|过程|经过|用途|作用|影响|意义"
 )
 ASPECT_QUESTION = re.compile(
     r"哪些方面|哪几个?方面|几个方面|几方面|什么方面|哪几个?部分|几部分|哪几项|哪些工作|哪些举措"
@@ -115,7 +116,7 @@ LEVELS = {**{kind: kind for kind in PLACE_KINDS}, "车站": "车站|站", "学�
 ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     # (what the question asks, what a sentence that answers it holds)
     (
-        re.compile(r"为什么|为何|什么原因|原因是|怎么会|凭什么|靠什么|怎么做到|图个?什么|为了什么|目的是什么|why", re.IGNORECASE),
+        re.compile(rf"{REASON_ASKED}|原因是|怎么会|凭什么|靠什么|怎么做到|why", re.IGNORECASE),
         re.compile(r"因为|由于|为了|得益于|离不开|所以|因此|原因|依托|凭借|除了.*还|得到了|制约|导致|使得"),
     ),
     (LIST_QUESTION, re.compile(r"、.*、|；|;|一是|二是|首先|其次|包括|等")),
@@ -809,16 +810,24 @@ def answer_signals(
     passages = retrieval.passages
     words = _content_words(query)
     # Read in simplified characters, as the query is: 員工 in a traditional passage is the 员工 asked for.
-    top = to_simplified("\n".join(f"{p.title}\n{p.section}\n{p.text}" for p in passages[:ANSWER_PASSAGES]))
+    texts = [to_simplified(f"{p.title}\n{p.section}\n{p.text}") for p in passages[:ANSWER_PASSAGES]]
+    top = "\n".join(texts)
     titles = to_simplified("\n".join(p.title for p in passages[:ANSWER_PASSAGES]))
     source = passages[best.passage_rank]
     context = to_simplified(f"{source.title}\n{best.previous}\n{best.sentence}")
     dense_rank, keyword_rank = retrieval.dense_ranks[0], retrieval.keyword_ranks[0]
-    passage_text = to_simplified(f"{source.title}\n{source.section}\n{source.text}")
+    passage_text = texts[best.passage_rank]  # sentences are taken from the first ANSWER_PASSAGES passages
+    # the passages of the page's other articles (a document of one paragraph, as the public sets are
+    # indexed, has none: another document may be another paragraph of one text)
+    other_articles = [
+        text for p, text in zip(passages, texts) if p.source == source.source and p.title != source.title
+    ]
+    slot_sentence = slot_sentence or best.sentence  # the best one, with those after it up to the value it lacks
+    sentence = _simplified(best.sentence)
+    with_slot = _simplified(f"{best.previous}{slot_sentence}")
     asks_figure = _concrete_slot(query) is ANSWER_TYPES[QUANTITY_TYPE][1]
     conflict = number_conflict(query, context, passage_text, source.source, figure=asks_figure)
-    slot_sentence = slot_sentence or best.sentence  # the best one, with those after it up to the value it lacks
-    unit = unit_match(query, _simplified(f"{best.previous}{slot_sentence}"))
+    unit = unit_match(query, with_slot)
     typed_in_chinese = HAN.search(question or query) is not None  # an English question's verbs are guesses
     return Signals(
         lexical=evidence(query, passages, sparse),
@@ -836,15 +845,15 @@ def answer_signals(
             or part_conflict(query, best.sentence)
             or superlative_conflict(query, best.sentence)
             or measure_conflict(query, slot_sentence)
-            or base_conflict(query, _simplified(f"{best.previous}{slot_sentence}"))
+            or base_conflict(query, with_slot)
             or change_measure_conflict(query, best.sentence)
-            or company_conflict(query, _simplified(best.sentence))
-            or listed_item_conflict(query, _simplified(best.sentence))
-            or (typed_in_chinese and act_conflict(query, _simplified(best.sentence)))
-            or modifier_conflict(query, _simplified(best.sentence))
-            or other_name_conflict(query, _simplified(best.sentence), titles)
+            or company_conflict(query, sentence)
+            or listed_item_conflict(query, sentence)
+            or (typed_in_chinese and act_conflict(query, sentence))
+            or modifier_conflict(query, sentence)
+            or other_name_conflict(query, sentence, titles)
             or office_conflict(query, _simplified(f"{best.previous}{best.sentence}"))
-            or subject_elsewhere(query, passage_text, _other_articles(passages[: ANSWER_PASSAGES], source))
+            or subject_elsewhere(query, passage_text, other_articles)
         ),
         foreign=0.0 if typed_in_chinese else 1.0,
         focus_missing=_focus_missing(query, _simplified(f"{source.title}{best.previous}{best.sentence}"), sparse),
@@ -854,19 +863,8 @@ def answer_signals(
         slot_missing=answer_slot_missing(query, slot_sentence),
         unit_missing=float(unit == 0.0),
         clause_focus_missing=clause_focus_missing(query, slot_sentence, sparse),
-        person_missing=person_missing(query, _simplified(best.sentence)),
+        person_missing=person_missing(query, sentence),
     )
-
-
-def _other_articles(passages: list[Passage], source: Passage) -> list[str]:
-    """The text of the passages of another article of the same document (a newspaper page's other
-    articles) than `source`, in simplified characters. A document of one paragraph, as the public
-    sets are indexed, has no other article: another document may be another paragraph of one text."""
-    return [
-        to_simplified(f"{p.title}\n{p.section}\n{p.text}")
-        for p in passages
-        if p.source == source.source and p.title != source.title
-    ]
 
 
 def _focus_missing(query: str, evidence_text: str, sparse: SparseIndex, focus: list[str] | None = None) -> float:

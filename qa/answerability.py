@@ -584,9 +584,9 @@ _PERSON_ONLY_FLAGS = frozenset({"nr", "nrfg", "nrt"})  # jieba: person names
 _SPEAKER = re.compile(r"[\u4e00-\u9fff]{2}(?:说|表示|指出|介绍)")
 _ORGANISATION = re.compile(r"(?:公司|集团|局|委员会|政府|大学|学院|学校|协会|中心|银行|医院|部|厂|社|团|队|院|所)$")
 _PERSON_FLAGS = frozenset({"nr", "nrfg", "nrt", "nt", "nz"})  # jieba: person names, organisations, other proper nouns
+_GLUED_BEFORE = "了的是在和与及被把对从"  # starts no name: the segmenter glued it to one it does not know (了旭鼎)
 # What names no one: a title (《白鹿原》, read as a person's name), an award, cup, contest or festival (茅盾文学奖),
 # a news item's 本报讯.
-_GLUED_BEFORE = "了的是在和与及被把对从"  # starts no name: the segmenter glued it to one it does not know (了旭鼎)
 _NOT_SOMEBODY = re.compile(r"(?:奖|杯|赛|节)$|^本报讯$")
 
 
@@ -657,7 +657,8 @@ def which_measures(question: str) -> frozenset[str]:
         found.update({match.group(1), match.group(1)[-1]})
     return frozenset(found)
 
-YES_NO = frozenset({"是不是", "是否", "有没有"})
+
+YES_NO = frozenset({"是不是", "是否", "有没有"})  # a yes/no question is settled by the words after these
 _CLAUSE_BREAK = re.compile(r"[，,。？?！!；;：:、\s]")
 # Adverbs of how a question is put, not of what it asks about (已经完成了多少件 asks about 完成).
 FOCUS_FILLERS = frozenset({"达到", "达", "具体", "指", "已经", "目前", "现在", "一共", "总共", "共", "大概", "大约", "到底", "究竟", "还", "又", "可以", "能够", "一下"})

@@ -382,14 +382,13 @@ def _translate_at(
         return 1, ""
     following = lowered[position + 1] if position + 1 < len(tokens) else ""
     in_dictionary = dictionary is not None and word in dictionary
-    capitalised = 1  # a name written in syllables apart ("Dong Xin", "Hu Jiaxiang") is read whole
-    while position + capitalised < len(tokens) and capitalised < 3 and tokens[position + capitalised][:1].isupper():
-        capitalised += 1
-    if tokens[position][0].isupper() and capitalised > 1:
-        whole = "".join(tokens[position : position + capitalised]).replace("-", "")
-        name = name_by_sound(whole, terms)
+    if tokens[position][0].isupper():  # a name written in syllables apart ("Dong Xin", "Hu Jiaxiang") is read whole
+        run = 1
+        while position + run < len(tokens) and run < 3 and tokens[position + run][:1].isupper():
+            run += 1
+        name = name_by_sound("".join(tokens[position : position + run]).replace("-", ""), terms) if run > 1 else None
         if name is not None:
-            return capitalised, name
+            return run, name
     if tokens[position][0].isupper() or not in_dictionary:
         name = name_by_sound(tokens[position].replace("-", ""), terms, ADMINISTRATIVE.get(following))
         if name is not None:

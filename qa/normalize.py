@@ -39,8 +39,8 @@ HAN = re.compile(r"[\u4e00-\u9fff]+")
 # long run of it drowns the question's meaning for the embedding model.
 REPEATED = re.compile(r"([\u4e00-\u9fff!?！？。，,.~～…])\1{3,}")
 # Asking words as they are spoken, read as they are written: "啥时候" is 什么时候, "咋办" is 怎么办.
-COLLOQUIAL = re.compile("啥子|啥|咋样|咋")
-WRITTEN = {"啥子": "什么", "啥": "什么", "咋样": "怎么样", "咋": "怎么"}
+WRITTEN = {"啥子": "什么", "啥": "什么", "咋样": "怎么样", "咋": "怎么"}  # longest first: 啥子 before 啥
+COLLOQUIAL = re.compile("|".join(WRITTEN))
 WINDOWS = (4, 3, 2)  # longest first: 凹和村 -> 凹河村 before 和村 -> 河村
 # Place names that the segmenter splits (凹河村 -> 凹 + 河村) are read from the text as the
 # two or three characters before one of these.
@@ -124,6 +124,16 @@ class CorpusTerms:
 class NormalizedQuestion:
     text: str  # what is searched
     changes: list[tuple[str, str]] = field(default_factory=list)  # (as typed, as searched)
+
+
+def _rewrite_colloquial(question: str) -> tuple[str, list[tuple[str, str]]]:
+    changes: list[tuple[str, str]] = []
+
+    def written(match: re.Match[str]) -> str:
+        changes.append((match.group(), WRITTEN[match.group()]))
+        return WRITTEN[match.group()]
+
+    return COLLOQUIAL.sub(written, question), changes
 
 
 def _rewrite_numbers(question: str, terms: CorpusTerms) -> tuple[str, list[tuple[str, str]]]:
@@ -289,8 +299,7 @@ def normalize_question(question: str, terms: CorpusTerms) -> NormalizedQuestion:
     """The question with spoken asking words (啥, 咋) as written, numbers and homophone typos in the
     documents' own spelling."""
     question = REPEATED.sub(r"\1", question)
-    written = COLLOQUIAL.sub(lambda match: WRITTEN[match.group()], question)
-    colloquial_changes = [(match.group(), WRITTEN[match.group()]) for match in COLLOQUIAL.finditer(question)]
+    written, colloquial_changes = _rewrite_colloquial(question)
     text, number_changes = _rewrite_numbers(written, terms)
     text, inside_changes = _rewrite_inside_words(text, terms)
     text, sound_changes = _rewrite_homophones(text, terms)
