@@ -348,7 +348,7 @@ def _holds_new_value(holds: re.Pattern[str], text: str, question: str) -> bool:
             for match in LEVEL_HOLDS[level.group(1)].finditer(text)
         )
     if asks_place:
-        text = _without_companies_asked(text, question)
+        text = _without_places_in_names_asked(_without_companies_asked(text, question), question)
     if asks_place and any(not _own_place(place, question) for place in _place_names(text)):
         return True
     return any(
@@ -372,6 +372,16 @@ def _without_companies_asked(text: str, question: str) -> str:
         return any(name[i : i + 2] in question for i in range(len(name) - 1))
 
     return COMPANY.sub(lambda m: "，" if about(m.group().removesuffix("有限公司")) else m.group(), text)
+
+
+def _without_places_in_names_asked(text: str, question: str) -> str:
+    """The text without the places that open a name the question asks about: 中国 in "2022年中国金鸡百花电影节
+    将于11月10日举办" is part of the festival's name, no answer to where 金鸡百花电影节 is held."""
+    pairs = tagged(text)
+    return "".join(
+        "，" if flag == "ns" and following[1][:1] == "n" and len(following[0]) >= 2 and following[0] in question else word
+        for (word, flag), following in zip(pairs, [*pairs[1:], ("", "")])
+    )
 
 
 def _own_place(place: str, question: str) -> bool:

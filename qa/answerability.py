@@ -68,7 +68,7 @@ from qa.sparse import QUESTION_WORDS, STOPWORDS, normalise, segmenter
 MODEL_FILE = Path(__file__).with_name("answerability.json")
 DISCRIMINATING_UNITS = frozenset({"季度", "年", "月", "号线", "期", "批", "届"})
 ORDINAL = re.compile(r"第([一二三四五六七八九十百\d]+)([\u4e00-\u9fff]?)")
-NAME_SUFFIXES = ("村", "镇", "乡", "县", "市", "省", "区", "站", "公司", "集团", "局", "厅", "委员会", "中心", "学校", "医院", "银行")
+NAME_SUFFIXES = ("村", "镇", "乡", "县", "市", "省", "区", "站", "公司", "集团", "局", "厅", "委员会", "中心", "学校", "小学", "中学", "大学", "医院", "银行")
 SAME_LEVEL = {"镇": ("镇", "乡"), "乡": ("乡", "镇")}  # a township and a town are one level of place
 NOUN_FLAGS = frozenset("n")
 PROPER_FLAGS = frozenset({"ns", "nt", "nz", "nr"})  # jieba: place, organisation, other proper noun, person  # jieba part-of-speech flags starting with n: n, nr, ns, nt, nz
@@ -76,7 +76,7 @@ HAN = re.compile(r"[\u4e00-\u9fff]+")
 SOURCE_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)[-_年]")
 
 
-FIGURE = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千]+)(?:多|余)?[万亿]?(?:多|余)?"
+FIGURE = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千]+)(?:多|余)?[万亿]{0,2}(?:多|余)?"
 _MONEY = r"(?:[美港欧日韩澳加台]?元|英镑|美金)"
 MONEY_FIGURE = re.compile(FIGURE + _MONEY)
 # A question asks a change ("增长了多少") rather than a level ("城镇化率是多少").
@@ -92,7 +92,7 @@ ASKED_UNITS: tuple[tuple[re.Pattern[str], re.Pattern[str], bool], ...] = tuple(
     for asks, holds, levels_only in (
         # people counted by what they are: 多少工人, 多少志愿者, 多少游客
         (r"多少(?:名|个人|人)|几(?:名|个人)|人数|员工|职工|人口|多少[\u4e00-\u9fff]{0,3}?[人员者工警师客生](?=[？?。！!，,\s]|$)", r"(?:名|人|位)", False),
-        (r"多少(?:钱|资金|奖励|奖金|补助|补贴|经费|费用|工资|租金|万元|亿元|元)|花了多少|卖多少", _MONEY, False),
+        (rf"多少(?:钱|资金|奖励|奖金|补助|补贴|经费|费用|工资|租金|[万亿]*{_MONEY})|花了多少|卖多少", _MONEY, False),
         (r"比例|百分之几|百分之多少|百分比|占比|占多少", r"(?:%|％|成|个百分点)", False),
         # things counted ("多少个岗位"): a share, a sum of money or a span of time counts none
         (
@@ -222,6 +222,9 @@ YEAR_SPAN = re.compile(r"(?<!\d)(?:19|20)\d\d年?\s*[-—–~～至到]\s*(?:19|
 SPAN = (-1.0, "年")  # stands for any span of years: another period than a single year
 # A year written without 年 before what it dates: "2022中关村论坛", "2021赛季", 2021“中国旅游文化周”.
 BARE_YEAR = re.compile(r"(?<![\d.])((?:19|20)\d\d)(?=[“\"《]|[\u4e00-\u9fff])(?![多余万亿])")
+# A date written in English, as search results head their snippets ("Oct 23, 2016 ..."): like a page's
+# date, it dates a text that names no year of its own.
+ENGLISH_DATE = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{1,2}, ((?:19|20)\d\d)\b")
 
 
 def named_periods(text: str) -> set[tuple[float, str]]:
@@ -295,7 +298,7 @@ def number_conflict(question: str, evidence: str, passage_text: str, source: str
     asked = named_periods(question) | _relative_years(asking_clause(question), source_years)
     held = named_periods(evidence)
     if not any(unit == "年" for _, unit in held):
-        held |= source_years
+        held |= source_years | {(float(year), "年") for year in ENGLISH_DATE.findall(evidence)}
     held |= _relative_years(evidence, source_years)
     # A state over a span of years holds in each of them (国家主席 1960年至1964年 answers 1960年), a figure
     # over a span does not: "2013—2021年年均增长6.1%" is no 2021 figure.

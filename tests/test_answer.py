@@ -198,6 +198,9 @@ def test_a_traditional_sentence_holds_the_quantity_a_question_asks_for():
         # a place that opens the name of the company asked about is no place answer
         ("华锦铝业的铝土矿是从哪里运来的？", "贵州华锦铝业有限公司的铝土矿从生产线的一端进入。", 1.0),
         ("荷兰援军只能前往哪里躲避风雨？", "荷兰援军被迫离开海岸，只能前往澎湖躲避风雨。", 0.0),
+        # nor a place that opens the name of the event asked about
+        ("2022年金鸡百花电影节在哪里举行？", "2022年中国金鸡百花电影节将于11月10日至12日举办。", 1.0),
+        ("2022年金鸡百花电影节在哪里举行？", "2022年中国金鸡百花电影节将在厦门举办。", 0.0),
         ("物资放到了哪几个市州？", "向遵义市、毕节市前置省级抢险救灾物资。", 0.0),
         # when something ends is answered by a date marked as an end, not by the day it began
         ("专列要在3号线上运行到什么时候？", "4月29日，专列在贵阳轨道交通3号线投入运营。", 1.0),

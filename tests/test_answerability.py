@@ -53,6 +53,15 @@ def test_an_explicit_year_of_the_evidence_overrides_the_source_date():
     assert not number_conflict("南凡半导体2023年的产值是多少？", evidence, evidence, SOURCE)
 
 
+def test_a_date_in_english_dates_a_snippet_that_names_no_year():
+    snippet = "Oct 23, 2016 ... 意大利足球名帅里皮正式出任中国男足国家队主教练。"
+    assert number_conflict("2023年中国男足主教练是谁？", snippet, snippet)
+    assert not number_conflict("2016年中国男足主教练是谁？", snippet, snippet)
+    # a year the text names itself dates it; the snippet's date is only when it was published
+    dated = "Jul 22, 2022 ... 2021“中国旅游文化周”启动仪式举行。"
+    assert number_conflict("2022年的“中国旅游文化周”在哪里举办？", dated, dated)
+
+
 def test_this_year_and_last_year_are_read_from_the_source_date():
     evidence = "截至目前，清镇市规模以上工业企业数量达118家。"
     assert number_conflict("清镇市规模以上工业企业去年底有多少家？", evidence, evidence, SOURCE)  # 2023, in a page of 2024
@@ -142,6 +151,9 @@ def test_a_year_written_without_nian_before_what_it_dates_is_a_year():
         ("2022年国庆节假期全国旅游收益是多少？", "全国国内旅游出游4.22亿人次，同比减少18.2%。", 0.0),
         ("2022年国庆节假期全国旅游收益是多少？", "实现国内旅游收入2872.1亿元。", 1.0),
         ("春节档的总票房是多少？", "春节档总票房67.57亿。", 1.0),  # 元 is often left out after 亿
+        # a sum asked in a currency is answered in money, whatever its scale (万亿)
+        ("2021年中国外贸进出口规模是多少美元？", "我国货物贸易进出口规模首次突破6万亿 ...", 0.0),
+        ("2021年中国外贸进出口规模是多少美元？", "2021年中国进出口规模达6.05万亿美元。", 1.0),
         ("河南的粮食总产量是多少？", "河南夏粮总产量占全国的26.1%。", 0.0),
         ("河南的粮食总产量是多少？", "全省粮食总产量1308.84亿斤。", 1.0),
         ("香港GDP增长了多少？", "增长6.4%。", 0.5),  # a change is asked, not a level
