@@ -629,17 +629,31 @@ OFFICES = (
     "总经理|经理|董事长|总裁|总工程师|总监|总指挥|指挥长|秘书长|行长|馆长|组长|团长|局长|厅长|部长|处长|科长|省长|市长|县长|区长|镇长|乡长|村长|主任|书记|"
     "校长|院长|社长|会长|队长|厂长|站长|所长|主席|主教练"
 )
-ASKS_HOLDER = re.compile(rf"(副?)({OFFICES})(?:是|叫)?(?:谁|哪位|叫什么|是什么名字|姓什么|的名字)")
+# Roles in a work, a company or a crew, with the ways a text says who holds them ("由张艺谋执导").
+ROLES = {
+    "导演": "导演|执导", "编剧": "编剧", "主演": "主演|出演|饰演|领衔", "作者": "作者|著|写", "作曲": "作曲|谱曲",
+    "作词": "作词|填词", "创始人": "创始|创办|创立|创建", "创办人": "创始|创办|创立|创建", "发明人": "发明",
+    "首席执行官": "首席执行官|CEO|行政总裁", "CEO": "首席执行官|CEO|行政总裁", "主持人": "主持", "代言人": "代言",
+    "指令长": "指令长", "总统": "总统", "总理": "总理", "首相": "首相",
+}  # fmt: skip
+_HOLDERS = f"{OFFICES}|{'|'.join(ROLES)}"
+ASKS_HOLDER = re.compile(
+    rf"(副?)({_HOLDERS})(?:是|叫)?(?:谁|哪位|叫什么|是什么名字|姓什么|的名字)"
+    rf"|^(?:谁是|哪位是)[^，,。]*?(副?)({_HOLDERS})[？?。\s]*$"
+)
 _OFFICE = re.compile(rf"(副?)({OFFICES})")
 
 
 def office_conflict(question: str, evidence: str) -> bool:
-    """The question asks who holds an office ("发改局局长是谁"), and the evidence never names that office:
-    it names its deputy ("副局长黄海说"), another office ("党委书记左乾伦说") or none."""
+    """The question asks who holds an office ("发改局局长是谁", "谁是神舟十四号的指令长"), and the evidence
+    never names that office: it names its deputy ("副局长黄海说"), another office ("党委书记左乾伦说")
+    or none; a role in a work is named by what its holder did ("由张艺谋执导" names the 导演)."""
     asked = ASKS_HOLDER.search(question)
     if not asked:
         return False
-    deputy, office = asked.groups()
+    deputy, office = asked.group(1, 2) if asked.group(2) else asked.group(3, 4)
+    if office in ROLES:
+        return not re.search(ROLES[office], evidence, re.IGNORECASE)
     held = [(m.group(1), m.group(2)) for m in _OFFICE.finditer(evidence)]
     # 总经理 and 经理, 党委书记 and 书记 are one office, as people say it
     same = [d for d, o in held if o.endswith(office) or office.endswith(o)]

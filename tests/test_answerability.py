@@ -291,6 +291,11 @@ def test_a_yes_no_question_is_settled_by_the_words_after_its_asking_word():
         ("流长乡的党委书记是谁？", "流长乡党委书记左乾伦说，下一步将深化农旅融合发展。", False),
         ("旭鼎光电的经理是谁？", "旭鼎光电总经理江涛说。", False),  # one office, as people say it
         ("南凡半导体的总经理是谁？", "贵州南凡半导体科技有限公司2021年在清镇建厂。", True),  # the office named nowhere
+        # a role in a work or a crew is named by what its holder did
+        ("《胡同儿》的导演是谁？", "《胡同儿》是王羽铮正式出演的第一部短剧。", True),
+        ("《英雄》的导演是谁？", "《英雄》是一部由张艺谋执导的武侠电影。", False),
+        ("谁是神舟十四号的指令长？", "神舟十四号飞行乘组3名航天员将迎来空间站两个舱段的对接。", True),
+        ("谁是神舟十四号的指令长？", "由航天员陈冬担任指令长。", False),
     ],
 )
 def test_another_office_named_conflicts(question, evidence, conflict):
