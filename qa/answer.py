@@ -32,8 +32,10 @@ from qa.answerability import (
     CHANGE_VERBS,
     COMPANY,
     COUNTED_ASKED,
+    ENGLISH_DATE,
     FOCUS_FILLERS,
     MONEY_FIGURE,
+    MONTHS,
     AnswerabilityModel,
     Signals,
     act_conflict,
@@ -149,7 +151,7 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
         # a named place, not 全省/本市 or 省政府
         re.compile(
             rf"{NOT_PLACE_BEFORE}(?:站|省|市|县|镇|村|区|园|州|岛|港|湾){NOT_PLACE_AFTER}"
-            r"|[^\W\d_]{2}国(?![家际内外])|[东西南北][亚欧非美]|洲"
+            r"|[^\W\d_]{2}(?<![外该本我各他全])国(?![家际内外])|[东西南北][亚欧非美]|洲"
             r"|位于|坐落|生于|出生于|[来源]自|发源|效力于|就读于|毕业于|任职于|就职于"
             r"|在[^\W\d_]{2,6}(?:举行|举办|召开|开幕|进行)"
         ),
@@ -277,13 +279,6 @@ def _words_of(text: str) -> tuple[frozenset[str], str]:
     return frozenset(tokenize(text)), "".join(unicodedata.normalize("NFKC", text).split()).lower()
 
 
-# A date copied from an English web page ("Apr 26, 2023 ... 具体来说"): its digits are no quantity.
-ENGLISH_DATE = re.compile(
-    r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? (\d{1,2}), ((?:19|20)\d\d)\b"
-)
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
 @lru_cache(maxsize=65536)
 def _simplified(sentence: str) -> str:
     """The sentence in simplified characters, English dates written as Chinese ones (2023年4月26日)."""
@@ -292,8 +287,10 @@ def _simplified(sentence: str) -> str:
     )
 
 
-# A search-box query names the date it wants by a noun at its end: "C919商业首飞时间", "考研开始日期".
+# A search-box query names the date or the place it wants by a noun at its end: "C919商业首飞时间",
+# "考研开始日期"; "KF-21战斗机研发国家", "2023年世界大学生运动会举办地".
 DATE_QUERY = re.compile(r"(?:时间|日期)[?？。\s]*$")
+PLACE_QUERY = re.compile(r"(?:地点|地址|举办地|所在地|发源地|国家|城市)[?？。\s]*$")
 # Clauses end at commas and sentence marks, not at a colon ("上映时间：2月19日" is one) or a space.
 CLAUSE_END = re.compile(r"[，,；;。！？!?…]|\.\.\.")
 
@@ -301,15 +298,17 @@ CLAUSE_END = re.compile(r"[，,；;。！？!?…]|\.\.\.")
 def _concrete_slot(question: str) -> re.Pattern[str] | None:
     """What a sentence holds when it answers a question asking for a date, a quantity or a place.
 
-    A query without a question word that ends in 时间/日期 asks for a date too, and a list of places
-    of a level (哪几个市州) is a place asked.
+    A query without a question word that ends in 时间/日期 asks for a date too, one that ends in
+    地点/国家/举办地 for a place, and a list of places of a level (哪几个市州) is a place asked.
     """
     if LEVEL_ASKED.search(question):
         return ANSWER_TYPES[PLACE_TYPE][1]
     for position, (asks, holds) in enumerate(ANSWER_TYPES):
         if asks.search(question):
             return holds if position in CONCRETE_TYPES else None
-    return ANSWER_TYPES[DATE_TYPE][1] if DATE_QUERY.search(question) else None
+    if DATE_QUERY.search(question):
+        return ANSWER_TYPES[DATE_TYPE][1]
+    return ANSWER_TYPES[PLACE_TYPE][1] if PLACE_QUERY.search(question) else None
 
 
 @lru_cache(maxsize=4096)  # asked of the same sentences by the sentence choice and by the signals
@@ -389,10 +388,14 @@ def _own_place(place: str, question: str) -> bool:
     return place in question or (len(place) >= 3 and place[:-1] in question)
 
 
+UNNAMED_PLACES = frozenset({"外国", "国外", "国内", "海外", "境外", "境内", "本地", "当地", "外地", "各地", "全国", "异地"})
+
+
 @lru_cache(maxsize=4096)
 def _place_names(text: str) -> tuple[str, ...]:
-    """Places named without a suffix that says so (澎湖, 敦煌, 比佛利山庄): jieba's place names."""
-    return tuple(word for word, flag in tagged(text) if flag == "ns" and len(word) >= 2)
+    """Places named without a suffix that says so (澎湖, 敦煌, 比佛利山庄): jieba's place names, not the
+    words that name none in particular (外国, 当地)."""
+    return tuple(word for word, flag in tagged(text) if flag == "ns" and len(word) >= 2 and word not in UNNAMED_PLACES)
 
 
 def value_clause_conflict(question: str, sentence: str) -> bool:

@@ -222,9 +222,12 @@ YEAR_SPAN = re.compile(r"(?<!\d)(?:19|20)\d\d年?\s*[-—–~～至到]\s*(?:19|
 SPAN = (-1.0, "年")  # stands for any span of years: another period than a single year
 # A year written without 年 before what it dates: "2022中关村论坛", "2021赛季", 2021“中国旅游文化周”.
 BARE_YEAR = re.compile(r"(?<![\d.])((?:19|20)\d\d)(?=[“\"《]|[\u4e00-\u9fff])(?![多余万亿])")
-# A date written in English, as search results head their snippets ("Oct 23, 2016 ..."): like a page's
-# date, it dates a text that names no year of its own.
-ENGLISH_DATE = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{1,2}, ((?:19|20)\d\d)\b")
+# A date copied from an English web page, as search results head their snippets ("Apr 26, 2023 ... 具体来说"):
+# its digits are no quantity, and like a page's date it dates a text that names no year of its own.
+ENGLISH_DATE = re.compile(
+    r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? (\d{1,2}), ((?:19|20)\d\d)\b"
+)
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def named_periods(text: str) -> set[tuple[float, str]]:
@@ -298,7 +301,7 @@ def number_conflict(question: str, evidence: str, passage_text: str, source: str
     asked = named_periods(question) | _relative_years(asking_clause(question), source_years)
     held = named_periods(evidence)
     if not any(unit == "年" for _, unit in held):
-        held |= source_years | {(float(year), "年") for year in ENGLISH_DATE.findall(evidence)}
+        held |= source_years | {(float(m.group(3)), "年") for m in ENGLISH_DATE.finditer(evidence)}
     held |= _relative_years(evidence, source_years)
     # A state over a span of years holds in each of them (国家主席 1960年至1964年 answers 1960年), a figure
     # over a span does not: "2013—2021年年均增长6.1%" is no 2021 figure.

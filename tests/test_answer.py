@@ -198,6 +198,9 @@ def test_a_traditional_sentence_holds_the_quantity_a_question_asks_for():
         # a place that opens the name of the company asked about is no place answer
         ("华锦铝业的铝土矿是从哪里运来的？", "贵州华锦铝业有限公司的铝土矿从生产线的一端进入。", 1.0),
         ("荷兰援军只能前往哪里躲避风雨？", "荷兰援军被迫离开海岸，只能前往澎湖躲避风雨。", 0.0),
+        # a search-box query ending in a place noun asks a place; 外国 names none
+        ("KF-21战斗机研发国家", "KF-21是一款战斗机，特别是对于一个只能生产外国研制的战斗机的国家而言。", 1.0),
+        ("KF-21战斗机研发国家", "KF-21是韩国研发的战斗机。", 0.0),
         # nor a place that opens the name of the event asked about
         ("2022年金鸡百花电影节在哪里举行？", "2022年中国金鸡百花电影节将于11月10日至12日举办。", 1.0),
         ("2022年金鸡百花电影节在哪里举行？", "2022年中国金鸡百花电影节将在厦门举办。", 0.0),
