@@ -56,6 +56,7 @@ from qa.answerability import (
     office_conflict,
     other_name_conflict,
     person_missing,
+    sex_conflict,
     subject_elsewhere,
     tagged,
     unit_match,
@@ -857,6 +858,7 @@ def answer_signals(
             or value_clause_conflict(query, best.sentence)
             or part_conflict(query, best.sentence)
             or superlative_conflict(query, best.sentence)
+            or sex_conflict(query, context)
             or measure_conflict(query, slot_sentence)
             or base_conflict(query, with_slot)
             or change_measure_conflict(query, best.sentence)

@@ -459,6 +459,20 @@ def _counted_kind_conflict(question: str, sentence: str) -> bool:
     return any(HAN.fullmatch(before) and before not in question and not _one_kind(before, modifier) for before in befores)
 
 
+# Events, teams and groups of one sex: 女子双人10米跳台, 男单, 女篮.
+SEXED = re.compile(r"([男女])(子|单|双|篮|足|排|性|生|团|队|组)")
+OTHER_SEX = {"男": "女", "女": "男"}
+
+
+def sex_conflict(question: str, evidence: str) -> bool:
+    """The question asks about one sex's event or group ("女子双人10米跳台冠军") and the evidence names only
+    the other's ("男子双人10米台季军")."""
+    held = set(SEXED.findall(evidence))
+    return any(
+        (sex, kind) not in held and (OTHER_SEX[sex], kind) in held for sex, kind in SEXED.findall(question)
+    )
+
+
 def other_name_conflict(question: str, sentence: str, titles: str = "") -> bool:
     """The question names a thing by a name before it ("全英羽毛球公开赛", "速度与激情10"), and the sentence
     names the same thing by another place or number only ("台北羽毛球公开赛", "《速度与激情9》").
@@ -641,7 +655,7 @@ ROLES = {
 }  # fmt: skip
 _HOLDERS = f"{OFFICES}|{'|'.join(ROLES)}"
 ASKS_HOLDER = re.compile(
-    rf"(副?)({_HOLDERS})(?:是|叫)?(?:谁|哪位|叫什么|是什么名字|姓什么|的名字)"
+    rf"(副?)({_HOLDERS})(?:是|叫|有|都有|都是)?(?:谁|哪位|哪些|哪几位|叫什么|是什么名字|姓什么|的名字)"
     rf"|^(?:谁是|哪位是)[^，,。]*?(副?)({_HOLDERS})[？?。\s]*$"
 )
 _OFFICE = re.compile(rf"(副?)({OFFICES})")

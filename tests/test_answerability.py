@@ -296,6 +296,7 @@ def test_a_yes_no_question_is_settled_by_the_words_after_its_asking_word():
         ("《英雄》的导演是谁？", "《英雄》是一部由张艺谋执导的武侠电影。", False),
         ("谁是神舟十四号的指令长？", "神舟十四号飞行乘组3名航天员将迎来空间站两个舱段的对接。", True),
         ("谁是神舟十四号的指令长？", "由航天员陈冬担任指令长。", False),
+        ("《心居》的主演有哪些？", "滕华涛希望《心居》能展现上海的特点。", True),  # which ones asks the holders too
     ],
 )
 def test_another_office_named_conflicts(question, evidence, conflict):
@@ -441,3 +442,18 @@ def test_a_listed_item_may_follow_its_figure():
     ore = "在这里，每天有上万吨铝土矿进入，约4700吨氧化铝产出，供给下游企业。"
     assert listed_item_conflict("华锦铝业每天要用掉多少吨煤？", ore)
     assert not listed_item_conflict("华锦铝业每天产出多少吨氧化铝？", ore)
+
+
+@pytest.mark.parametrize(
+    ("question", "evidence", "conflict"),
+    [
+        ("跳水冠军赛女子双人10米跳台冠军是谁？", "曾获得2023年全国跳水冠军赛男子双人10米台季军。", True),
+        ("跳水冠军赛女子双人10米跳台冠军是谁？", "女子双人10米台冠军由陈芋汐、全红婵获得。", False),
+        ("女子考核跑多少米？", "考核内容为男子1000米、女子800米。", False),  # both named: no other sex only
+        ("马来西亚公开赛女单冠军是谁？", "安洗莹夺得马来西亚公开赛冠军。", False),  # no sex named
+    ],
+)
+def test_an_event_of_the_other_sex_conflicts(question, evidence, conflict):
+    from qa.answerability import sex_conflict
+
+    assert sex_conflict(question, evidence) is conflict
