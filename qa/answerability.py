@@ -93,7 +93,8 @@ ASKED_UNITS: tuple[tuple[re.Pattern[str], re.Pattern[str], bool], ...] = tuple(
         # people counted by what they are: 多少工人, 多少志愿者, 多少游客
         (r"多少(?:名|个人|人)|几(?:名|个人)|人数|员工|职工|人口|多少[\u4e00-\u9fff]{0,3}?[人员者工警师客生](?=[？?。！!，,\s]|$)", r"(?:名|人|位)", False),
         (rf"多少(?:钱|资金|奖励|奖金|补助|补贴|经费|费用|工资|租金|[万亿]*{_MONEY})|花了多少|卖多少", _MONEY, False),
-        (r"比例|百分之几|百分之多少|百分比|占比|占多少", r"(?:%|％|成|个百分点)", False),
+        # a share, or a ratio of two counts ("男女生比例约为1：7")
+        (r"比例|百分之几|百分之多少|百分比|占比|占多少", r"(?:%|％|成|个百分点|\s*[:：∶比]\s*\d)", False),
         # things counted ("多少个岗位"): a share, a sum of money or a span of time counts none
         (
             r"(?:多少|(?<!哪)几)个(?!百分点|月|小时)",
