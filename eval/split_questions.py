@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 
 SEED = 20261125
-BATCH_SIZES = [264, 116, 87, 86, 80, 79, 80]
+BATCH_SIZES = [264, 116, 87, 86, 80, 79, 80, 80, 80]
 EVAL_DIR = Path(__file__).resolve().parent
 TUNE = EVAL_DIR / "questions.tune.jsonl"
 HELDOUT = EVAL_DIR / "questions.heldout.jsonl"
