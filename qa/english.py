@@ -61,7 +61,7 @@ MAX_CHOICES = 1  # Chinese words kept for one English word or phrase
 # How well a headword matches an English key, lower is better: LOOSE when the gloss matched only with its
 # parentheses dropped, plus the gloss's place in its entry (a word's first sense comes first).
 EXACT, LOOSE = 0, 100
-REVERSE_INDEX_VERSION = 2
+REVERSE_INDEX_VERSION = 3
 
 # Asking words: kept as Chinese asks, at the end of the query (the answer-type rules of qa.answer read them).
 ASKING = (
@@ -116,10 +116,22 @@ def is_english(text: str) -> bool:
 # --- the dictionary ----------------------------------------------------------------------------
 
 
+# A proper name that is the head of its gloss: "Yunnan province in southwest China, abbr. 滇…" is found
+# under "yunnan" and "yunnan province" ("Yunnan and Tibet", "Beijing opera" are not names alone).
+NAME_GLOSS = re.compile(
+    r"^((?:[A-Z][a-z]+)(?: [A-Z][a-z]+){0,2})(?: (province|city|county|district|river|lake))?(?=$|[,;(]| in | \()"
+)
+
+
 def _gloss_keys(gloss: str) -> list[tuple[str, int]]:
-    """The English keys one gloss is found under: "to complete" -> complete; "quarter (of a year)" -> quarter."""
+    """The English keys one gloss is found under: "to complete" -> complete; "quarter (of a year)" -> quarter;
+    "Yunnan province in southwest China, …" -> yunnan, yunnan province."""
     if gloss.startswith(("CL:", "variant of", "old variant", "surname ", "abbr.", "see ", "used in ")):
         return []
+    name = NAME_GLOSS.match(gloss)
+    if name:
+        keys = [(name.group(1).lower(), EXACT)]
+        return keys + [(f"{keys[0][0]} {name.group(2)}", EXACT)] if name.group(2) else keys
     keys = []
     for text, quality in ((gloss, EXACT), (PARENTHESES.sub(" ", gloss), LOOSE)):
         text = re.sub(r"^(?:to|a|an|the) ", "", text.strip().lower()).replace("-", " ")

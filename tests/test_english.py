@@ -43,6 +43,8 @@ CEDICT = """\
 繆 缪 [mu4] /mu (Greek letter Μμ)/
 紅杉 红杉 [hong2 shan1] /sequoia (tree)/
 A片 A片 [A pian4] /adult movie/
+雲南 云南 [Yun2 nan2] /Yunnan province in southwest China, abbr. 滇[Dian1] or 雲|云[Yun2], capital Kunming 昆明[Kun1 ming2]/
+京劇 京剧 [Jing1 ju4] /Beijing opera/CL:場|场[chang3],齣|出[chu1]/
 """
 
 
@@ -112,6 +114,14 @@ def test_a_word_the_documents_lack_is_kept_when_its_gloss_is_exact(dictionary: D
     assert translate_question("How many mu of grapes?", terms(), dictionary).text == "多少亩葡萄"
     # a loose gloss of a word the documents lack says nothing
     assert translate_question("sequoia", terms(), dictionary).text == ""
+
+
+def test_a_place_is_found_by_the_name_its_gloss_opens_with(dictionary: Dictionary):
+    assert dictionary.lookup("yunnan")[0][0] == "云南"  # a long gloss that opens with the name
+    assert dictionary.lookup("yunnan province")[0][0] == "云南"
+    assert dictionary.lookup("beijing") == []  # Beijing opera is no name alone
+    # a place the documents do not name stays in the question, so that the near miss can be refused
+    assert "云南" in translate_question("Has Guizhou set up a mechanism with Yunnan province?", terms(), dictionary).text
 
 
 def test_a_name_written_in_syllables_apart_is_read_whole(dictionary: Dictionary):
