@@ -317,12 +317,23 @@ def answer_slot_missing(question: str, sentence: str) -> float:
     """1.0 when the question asks for a date, a quantity or a place and the sentence holds none.
 
     News on the topic that gives no date ("马英九祭祖时间" against a sentence about his family's
-    graves) does not answer it.
+    graves) does not answer it; several items asked by name are not answered by a sentence that
+    lists none.
     """
+    if ITEMS_ASKED.search(question):
+        return float(not ENUMERATION.search(sentence))
     holds = _concrete_slot(question)
     if holds is ANSWER_TYPES[DATE_TYPE][1] and ASKS_END.search(question):
         return float(not END_DATE.search(_words_of(_simplified(sentence))[1]))
-    return float(holds is not None and not _holds_new_value(holds, _simplified(sentence), question))
+    # a date or a figure in a title is part of a name: "《……2022—2025年……行动方案》" dates nothing
+    return float(holds is not None and not _holds_new_value(holds, BOOK_TITLE.sub("《》", _simplified(sentence)), question))
+
+
+# Several items asked by name ("分别是哪五类", "除了华锦还有哪几家") are answered by an enumeration, not by
+# their count ("建立台账5类49份").
+ITEMS_ASKED = re.compile(r"分别(?:是|有|叫)|还有哪|哪[两二三四五六七八九十]+[个类家项种条所座位样]")
+ENUMERATION = re.compile(r"、|；|;|一是|以及|[和与及]")
+BOOK_TITLE = re.compile(r"《[^》]*》")
 
 
 # A question asking when something ends ("在3号线上运行到什么时候", "征集到哪天截止") is answered by a date
@@ -486,6 +497,7 @@ def measure_conflict(question: str, sentence: str) -> bool:
 # A measure a change is told of ("增加值17.94亿元，同比增长29%": the 29% is 增加值's, not 总产值's).
 CHANGED_MEASURE = re.compile(
     r"总产值|产值|增加值|工业投资|投资|营收|收入|利润|产量|产能|人口|面积|降水量|客流量|销售额|出口额|进口额|GDP"
+    r"|[\u4e00-\u9fff]{2,3}率"  # a rate: "城镇化率提高7个百分点" tells no change of 人口
 )
 CHANGE_FIGURE = re.compile(rf"(?:{CHANGE_VERBS})(?!值)了?(?:约|近|超|逾)?\d+(?:\.\d+)?(?:%|％|倍|个百分点)")
 

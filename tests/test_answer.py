@@ -201,6 +201,12 @@ def test_a_traditional_sentence_holds_the_quantity_a_question_asks_for():
         # a search-box query ending in a place noun asks a place; 外国 names none
         ("KF-21战斗机研发国家", "KF-21是一款战斗机，特别是对于一个只能生产外国研制的战斗机的国家而言。", 1.0),
         ("KF-21战斗机研发国家", "KF-21是韩国研发的战斗机。", 0.0),
+        # a date in a title is part of a name
+        ("那份政策措施是几月份印发的？", "今年,清镇市出台《清镇市2022—2025年留镇留清行动方案》等系列政策文件。", 1.0),
+        ("那份政策措施是几月份印发的？", "6月,清镇市印发《清镇市2022—2025年留镇留清行动方案》。", 0.0),
+        # several items asked by name are answered by an enumeration, not by their count
+        ("暗流镇建的那5类台账，分别是哪五类？", "截至目前,累计建立台账5类49份,档案5000余份。", 1.0),
+        ("进驻落地的优势企业还有哪几家？", "随着中铝、广铝等一批优势企业进驻落地达产。", 0.0),
         # nor a place that opens the name of the event asked about
         ("2022年金鸡百花电影节在哪里举行？", "2022年中国金鸡百花电影节将于11月10日至12日举办。", 1.0),
         ("2022年金鸡百花电影节在哪里举行？", "2022年中国金鸡百花电影节将在厦门举办。", 0.0),
@@ -525,6 +531,9 @@ def test_a_sum_of_another_measure_conflicts(question, sentence, conflict):
         ("清镇一季度规上工业增加值同比增长了多少？", "规模以上工业总产值78.81亿元，增加值17.94亿元，同比增长29%；", False),
         ("总产值同比增长了多少？", "同比增长29%。", False),  # the sentence names no measure: nothing to compare
         ("总产值是多少？", "总产值78.81亿元，增加值17.94亿元，同比增长29%；", False),  # no change asked
+        # a rate is a measure of its own: the level "增至64万人" is no change of 人口
+        ("五年来常住人口净增加了多少万人？", "常住人口增至64万人，城镇化率提高7个百分点。", True),
+        ("五年来城镇化率提高了多少？", "常住人口增至64万人，城镇化率提高7个百分点。", False),
     ],
 )
 def test_a_change_told_of_another_measure_conflicts(question, sentence, conflict):
