@@ -59,6 +59,7 @@ from qa.answerability import (
     sex_conflict,
     subject_elsewhere,
     tagged,
+    uncounted_item_conflict,
     unit_match,
     which_measures,
 )
@@ -876,6 +877,7 @@ def answer_signals(
             or change_measure_conflict(query, best.sentence)
             or company_conflict(query, sentence)
             or listed_item_conflict(query, sentence)
+            or uncounted_item_conflict(query, sentence)
             or (typed_in_chinese and act_conflict(query, sentence))
             or modifier_conflict(query, sentence)
             or other_name_conflict(query, sentence, titles)

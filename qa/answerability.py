@@ -393,6 +393,29 @@ def listed_item_conflict(question: str, sentence: str) -> bool:
     return len(set(items)) >= 2 and not any(item in question for item in items)
 
 
+_COUNT_ASKED = re.compile(rf"(?:多少|(?<!哪)几)(个(?!百分点|月|小时)|{MEASURE_WORDS})")
+
+
+def uncounted_item_conflict(question: str, sentence: str) -> bool:
+    """The question asks how many of the item it names after the count ("多少个停车场"), the sentence names
+    the item but counts it in no clause, and its figures of that unit count other things named right
+    after them ("打造11个“15分钟生活圈”,扎实推进停车场和农贸市场建设")."""
+    counted = _COUNT_ASKED.search(question)
+    if not counted:
+        return False
+    unit, after = counted.group(1)[0], _nouns(question[counted.end() :])
+    item = after[0] if after else None
+    if item is None or item not in sentence:
+        return False
+    if any(item in clause and figure_in(unit).search(clause) for clause in _CLAUSE_BREAK.split(sentence)):
+        return False
+    others = []
+    for figure in figure_in(unit).finditer(sentence):
+        following = _CLAUSE_BREAK.split(sentence[figure.end() : figure.end() + 10].lstrip("“\"《「"))[0]
+        others += _nouns(following)[:1]
+    return any(other != item for other in others)
+
+
 def act_conflict(question: str, sentence: str) -> bool:
     """The question counts what was done to a thing ("新建了多少户厨房", "完成了多少件"), and the clause that
     counts the thing in that unit names another act on it ("改造厨房60户", "公示承诺事项122件"): the

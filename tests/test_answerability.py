@@ -458,3 +458,19 @@ def test_an_event_of_the_other_sex_conflicts(question, evidence, conflict):
     from qa.answerability import sex_conflict
 
     assert sex_conflict(question, evidence) is conflict
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "conflict"),
+    [
+        ("清镇打算新建多少个停车场？", "清镇市还将打造11个“15分钟生活圈”,扎实推进停车场和农贸市场建设。", True),
+        ("清镇新建了多少个停车场？", "新建停车场11个,农贸市场3个。", False),  # counted in its clause
+        # a total named beside a list of its parts is the list's business (listed_item_conflict)
+        ("李玉林家种了多少亩果树？", "凹河村共种植樱桃600亩,枇杷456亩,几乎家家户户都有果树。", False),
+        ("贵州今年开展了多少场次应急演练？", "指导全省修订完善应急预案，开展应急演练5608场次。", False),
+    ],
+)
+def test_an_item_named_but_counted_nowhere_conflicts(question, sentence, conflict):
+    from qa.answerability import uncounted_item_conflict
+
+    assert uncounted_item_conflict(question, sentence) is conflict
