@@ -490,9 +490,14 @@ def measure_conflict(question: str, sentence: str) -> bool:
     asked = {position for position, measure in enumerate(MONEY_MEASURES) if measure.search(asking_clause(question))}
     if not asked:
         return False
-    clauses = [c for c in _value_clauses(_simplified(sentence)) if MONEY_FIGURE.search(c)]
-    named = [{position for position, measure in enumerate(MONEY_MEASURES) if measure.search(c)} for c in clauses]
-    return bool(clauses) and all(measures and not measures & asked for measures in named)
+    named, last = [], set()
+    for clause in _value_clauses(_simplified(sentence)):
+        # a sum whose clause names no measure is told of the one named last before it: "产值稳步攀升，2023年达9000多万元"
+        measures = {position for position, measure in enumerate(MONEY_MEASURES) if measure.search(clause)}
+        if MONEY_FIGURE.search(clause):
+            named.append(measures or last)
+        last = measures or last
+    return bool(named) and all(measures and not measures & asked for measures in named)
 
 
 # A measure a change is told of ("增加值17.94亿元，同比增长29%": the 29% is 增加值's, not 总产值's).

@@ -116,7 +116,7 @@ _ASKS_AMOUNT = re.compile(r"多少|几|多大|多重|多高|多长|多远|比例
 _RATIO = re.compile(FIGURE + r"(?:%|％|倍|成|个百分点)")
 _ROUND_FIGURE = r"(?:上|数|近|逾)[十百千万]"  # 上万吨, 数百家: a figure without digits
 # Measure words a count is asked in ("多少件", "多少户"): the sentence answers with a figure in the same word.
-MEASURE_WORDS = "户|家|处|件|栋|支|场|项|条|所|座|批|次|亩|吨|公里|份|辆|节|台|棵|株"
+MEASURE_WORDS = "户|家|处|件|栋|支|场|项|条|所|座|批|次|亩|吨|公里|份|辆|节|台|棵|株|轮"
 COUNTED_ASKED = re.compile(rf"(?:多少|(?<!哪)几)({MEASURE_WORDS})")  # 哪几条 asks which ones, not how many
 # Measure words that count the same things: "开了几家民宿" is answered by "民宿3户".
 SAME_MEASURE = {"家": "家|户", "户": "户|家"}

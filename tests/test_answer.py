@@ -511,6 +511,9 @@ def test_which_ranks_first_is_not_answered_by_a_sentence_that_ranks_nothing(ques
         # a sale asked, an output given
         ("华锦铝业的氧化铝一季度卖了多少钱？", "今年一季度，贵州华锦产能约42.39万吨，产值约12.48亿元。", True),
         ("华锦铝业一季度的产值是多少？", "今年一季度，贵州华锦产能约42.39万吨，产值约12.48亿元。", False),
+        # a sum in a clause that names no measure is told of the one named last before it
+        ("南凡半导体后续项目的总投资额是多少？", "南凡半导体建厂后，产值稳步攀升，2023年达9000多万元。", True),
+        ("南凡半导体2023年的产值是多少？", "南凡半导体建厂后，产值稳步攀升，2023年达9000多万元。", False),
         ("清镇一季度在工业上投了多少钱？", "一季度，清镇市完成工业投资8.4亿元。", False),
         ("李玉林家卖水果一年能收入多少？", "每年光靠卖水果收入可达1万元以上。", False),
         ("清镇一季度工业投资多少？", "工业投资达目标的129.23%。", False),  # no sum of money: left to the unit
