@@ -286,21 +286,6 @@ def _relative_years(text: str, source_years: set[tuple[float, str]]) -> set[tupl
     }
 
 
-_QUESTION_CLAUSE = re.compile(r"[，,；;。？?！!]")
-SETTING_CLAUSE = 12  # characters: a clause as long as "2023年一季度" or "清镇去年二季度" sets what is asked
-
-
-def asked_part(question: str) -> list[str]:
-    """The clauses of the question that say what it asks: its asking clause and the short clauses that
-    set it ("2023年，清镇……多少"), not a statement it starts from ("贵州宣布5月起全面进入汛期，这个消息是
-    在哪个部门……公布的" asks nothing of May)."""
-    clauses = [clause for clause in _QUESTION_CLAUSE.split(question) if clause.strip()]
-    asking = next((c for c in reversed(clauses) if _ASKS_ANYWHERE.search(c)), None)
-    if asking is None:
-        return clauses
-    return [c for c in clauses if c is asking or len(c) <= SETTING_CLAUSE]
-
-
 def number_conflict(question: str, evidence: str, passage_text: str, source: str = "", figure: bool = False) -> bool:
     """The question names a quarter/year/month/line/ordinal that the evidence holds only with other values.
 
@@ -314,8 +299,7 @@ def number_conflict(question: str, evidence: str, passage_text: str, source: str
     """
     source_years = _years_of_source(source)
     # 今年 / 去年 date the fact asked only in the clause that asks: "明年就毕业了，……有没有政策" asks no 明年
-    asked = set().union(*map(named_periods, asked_part(question)))
-    asked |= _relative_years(asking_clause(question), source_years)
+    asked = named_periods(question) | _relative_years(asking_clause(question), source_years)
     held = named_periods(evidence)
     if not any(unit == "年" for _, unit in held):
         held |= source_years | {(float(m.group(3)), "年") for m in ENGLISH_DATE.finditer(evidence)}

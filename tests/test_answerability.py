@@ -53,14 +53,6 @@ def test_an_explicit_year_of_the_evidence_overrides_the_source_date():
     assert not number_conflict("南凡半导体2023年的产值是多少？", evidence, evidence, SOURCE)
 
 
-def test_only_the_asking_clause_and_short_setting_clauses_name_the_period_asked():
-    evidence = "本报讯 4月29日，记者从省政府新闻办召开的新闻发布会上获悉，今年以来贵州全省平均降水量258.1毫米。"
-    # a statement the question starts from asks nothing of its month
-    assert not number_conflict("贵州宣布5月起全面进入汛期，这个消息是在哪个部门召开的发布会上公布的？", evidence, evidence)
-    quarter = "一季度，清镇市完成工业投资8.4亿元。"
-    assert number_conflict("2023年二季度，清镇完成工业投资多少？", quarter, quarter)  # a short clause sets it
-
-
 def test_a_date_in_english_dates_a_snippet_that_names_no_year():
     snippet = "Oct 23, 2016 ... 意大利足球名帅里皮正式出任中国男足国家队主教练。"
     assert number_conflict("2023年中国男足主教练是谁？", snippet, snippet)
