@@ -207,6 +207,7 @@ def test_a_traditional_sentence_holds_the_quantity_a_question_asks_for():
         # several items asked by name are answered by an enumeration, not by their count
         ("暗流镇建的那5类台账，分别是哪五类？", "截至目前,累计建立台账5类49份,档案5000余份。", 1.0),
         ("进驻落地的优势企业还有哪几家？", "随着中铝、广铝等一批优势企业进驻落地达产。", 0.0),
+        ("两个项目的总投资分别是多少？", "A项目总投资3亿元，B项目总投资2亿元。", 0.0),  # values, not items
         # nor a place that opens the name of the event asked about
         ("2022年金鸡百花电影节在哪里举行？", "2022年中国金鸡百花电影节将于11月10日至12日举办。", 1.0),
         ("2022年金鸡百花电影节在哪里举行？", "2022年中国金鸡百花电影节将在厦门举办。", 0.0),
