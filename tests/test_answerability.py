@@ -195,6 +195,9 @@ def test_name_conflict_needs_another_name_of_the_same_kind():
     assert name_conflict("红枫村种了多少亩樱桃？", evidence, evidence)
     assert not name_conflict("凹河村种了多少亩樱桃？", evidence, evidence)
     assert not name_conflict("全市种了多少亩樱桃？", evidence, evidence)  # 全市 is no name
+    school = "2012年，康涅狄格州桑迪·胡克小学枪击案造成20名儿童及6名成人死亡。"
+    assert name_conflict("罗伯小学枪击案造成多少人死亡？", school, school)  # another 小学
+    assert not name_conflict("桑迪·胡克小学枪击案造成多少人死亡？", school, school)
 
 
 def test_a_town_the_segmenter_splits_is_read_from_the_opening_of_the_question():
