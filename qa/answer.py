@@ -333,7 +333,7 @@ def answer_slot_missing(question: str, sentence: str) -> float:
 # Several items asked by name ("分别是哪五类", "除了华锦还有哪几家") are answered by an enumeration, not by
 # their count ("建立台账5类49份"); values asked of each ("投资分别是多少") are not items.
 ITEMS_ASKED = re.compile(r"分别(?:是|有|叫)(?:哪|什么)|还有哪|哪[两二三四五六七八九十]+[个类家项种条所座位样]")
-ENUMERATION = re.compile(r"、|；|;|一是|以及|[和与及]")
+ENUMERATION = re.compile(r"[、；;和与及]|一是")
 BOOK_TITLE = re.compile(r"《[^》]*》")
 
 

@@ -79,6 +79,7 @@ SOURCE_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)[-_年]")
 FIGURE = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千]+)(?:多|余)?[万亿]{0,2}(?:多|余)?"
 _MONEY = r"(?:[美港欧日韩澳加台]?元|英镑|美金)"
 MONEY_FIGURE = re.compile(FIGURE + _MONEY)
+COUNT_OF_THINGS = r"个(?!百分点|月|小时)"  # 多少个岗位 counts things; 多少个百分点, 几个月 do not
 # A question asks a change ("增长了多少") rather than a level ("城镇化率是多少").
 CHANGE_VERBS = "提高|提升|增长|增加|下降|减少|上涨|下跌|降低|扩大|缩小|翻了"
 ASKS_CHANGE = re.compile(rf"{CHANGE_VERBS}|增速|增幅|涨幅|降幅|变化|多了|(?<!多)少了|同比|环比")  # 达到多少了 asks no change
@@ -97,7 +98,7 @@ ASKED_UNITS: tuple[tuple[re.Pattern[str], re.Pattern[str], bool], ...] = tuple(
         (r"比例|百分之几|百分之多少|百分比|占比|占多少", r"(?:%|％|成|个百分点|\s*[:：∶比]\s*\d)", False),
         # things counted ("多少个岗位"): a share, a sum of money or a span of time counts none
         (
-            r"(?:多少|(?<!哪)几)个(?!百分点|月|小时)",
+            rf"(?:多少|(?<!哪)几){COUNT_OF_THINGS}",
             (  # a figure in digits, or in Chinese numerals before 个 ("三能" is no count)
                 r"(?:(?<![一二两三四五六七八九十百千])(?![\d.×]|[万亿]*\s*(?:%|％|[美港欧日韩澳加台]?元|英镑|美金|年|月|日|号|天"
                 r"|小时|分钟|秒|岁|倍|成|个百分点|个月|[千厘毫]?米|公里|平方|亩|公顷|吨|公斤|千克|斤|克))|(?<=[一二两三四五六七八九十百千])个)"
@@ -257,15 +258,16 @@ def _years_of_source(source: str) -> set[tuple[float, str]]:
 
 
 RELATIVE_YEARS = {"前年": -2, "去年": -1, "今年": 0, "明年": 1}
+_COMPARING = "比较与同跟和"  # what puts a base of comparison after it: 比去年, 与常年, 和上月
 # A year a figure is compared with names no period of the fact: "比去年同期下降了", "较去年增长".
-_RELATIVE_YEAR = re.compile(rf"(?<![比较与同跟和])(?:{'|'.join(RELATIVE_YEARS)})")
+_RELATIVE_YEAR = re.compile(rf"(?<![{_COMPARING}])(?:{'|'.join(RELATIVE_YEARS)})")
 
 
 # What a change is measured against: the same period a year before (同比), the climate's normal, the month before.
 _COMPARED_WITH = (
-    ("去年", re.compile(r"同比|(?:比|较|与|同|跟|和)(?:去年|上年)")),
-    ("常年", re.compile(r"(?:比|较|与|同|跟|和)(?:常年|历年|往年)")),
-    ("上月", re.compile(r"环比|(?:比|较|与|同|跟|和)上月")),
+    ("去年", re.compile(rf"同比|[{_COMPARING}](?:去年|上年)")),
+    ("常年", re.compile(rf"[{_COMPARING}](?:常年|历年|往年)")),
+    ("上月", re.compile(rf"环比|[{_COMPARING}]上月")),
 )
 
 
@@ -393,7 +395,7 @@ def listed_item_conflict(question: str, sentence: str) -> bool:
     return len(set(items)) >= 2 and not any(item in question for item in items)
 
 
-_COUNT_ASKED = re.compile(rf"(?:多少|(?<!哪)几)(个(?!百分点|月|小时)|{MEASURE_WORDS})")
+_COUNT_ASKED = re.compile(rf"(?:多少|(?<!哪)几)({COUNT_OF_THINGS}|{MEASURE_WORDS})")
 
 
 def uncounted_item_conflict(question: str, sentence: str) -> bool:
