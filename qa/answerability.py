@@ -405,7 +405,7 @@ def uncounted_item_conflict(question: str, sentence: str) -> bool:
     counted = _COUNT_ASKED.search(question)
     if not counted:
         return False
-    unit, after = counted.group(1)[0], _nouns(question[counted.end() :])
+    unit, after = counted.group(1), _nouns(question[counted.end() :])
     item = after[0] if after else None
     if item is None or item not in sentence:
         return False

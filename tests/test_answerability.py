@@ -472,6 +472,7 @@ def test_an_event_of_the_other_sex_conflicts(question, evidence, conflict):
         # a total named beside a list of its parts is the list's business (listed_item_conflict)
         ("李玉林家种了多少亩果树？", "凹河村共种植樱桃600亩,枇杷456亩,几乎家家户户都有果树。", False),
         ("贵州今年开展了多少场次应急演练？", "指导全省修订完善应急预案，开展应急演练5608场次。", False),
+        ("要修多少公里道路？", "推进道路建设，修建5公里步道。", True),  # a unit of two characters
     ],
 )
 def test_an_item_named_but_counted_nowhere_conflicts(question, sentence, conflict):
