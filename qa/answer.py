@@ -28,7 +28,9 @@ from typing import Any
 import numpy as np
 
 from qa.answerability import (
+    ASKS_ANYWHERE,
     ASKS_CHANGE,
+    ASKS_HOLDER,
     CHANGE_VERBS,
     COMPANY,
     COUNTED_ASKED,
@@ -36,6 +38,7 @@ from qa.answerability import (
     FOCUS_FILLERS,
     MONEY_FIGURE,
     MONTHS,
+    SPEAKER,
     AnswerabilityModel,
     Signals,
     act_conflict,
@@ -66,6 +69,7 @@ from qa.answerability import (
 from qa.followup import resolve_followup
 from qa.generation import GenerationConfig, generate_answer
 from qa.live import live_retriever
+from qa.normalize import PLACE_SUFFIXES
 from qa.passage import Passage, StoredPassage
 from qa.question import prepare_question, to_simplified
 from qa.retriever import Retrieval, RetrieverSource
@@ -315,19 +319,85 @@ def _concrete_slot(question: str) -> re.Pattern[str] | None:
 
 @lru_cache(maxsize=4096)  # asked of the same sentences by the sentence choice and by the signals
 def answer_slot_missing(question: str, sentence: str) -> float:
-    """1.0 when the question asks for a date, a quantity or a place and the sentence holds none.
+    """1.0 when the question asks for a date, a quantity, a place or a name and the sentence holds none.
 
     News on the topic that gives no date ("马英九祭祖时间" against a sentence about his family's
     graves) does not answer it; several items asked by name are not answered by a sentence that
-    lists none.
+    lists none; a theme asked ("论坛的主题是什么") not by a sentence that only mentions the forum.
     """
     if ITEMS_ASKED.search(question):
         return float(not ENUMERATION.search(sentence))
+    named = _name_asked(question)
+    if named:
+        return float(not _holds_name(named, sentence, question))
     holds = _concrete_slot(question)
     if holds is ANSWER_TYPES[DATE_TYPE][1] and ASKS_END.search(question):
         return float(not END_DATE.search(_words_of(_simplified(sentence))[1]))
     # a date or a figure in a title is part of a name: "《……2022—2025年……行动方案》" dates nothing
     return float(holds is not None and not _holds_new_value(holds, BOOK_TITLE.sub("《》", _simplified(sentence)), question))
+
+
+# A name, a theme or a slogan asked ("景点叫啥名字", "论坛的主题是什么", "冬奥会口号") is answered by a sentence that
+# gives one, introduced by a naming word ("主题为", "名叫") or quoted next to what is named ("口号“一起向未来”"),
+# not by one that only mentions the thing ("介绍了论坛的总体情况") or quotes something else.
+_NAMED = "名字|名称|主题|口号|标语|称号|全称|别称|别名|昵称|绰号|吉祥物|宣传语|广告语|主题曲"
+NAME_ASKED = re.compile(
+    rf"(?P<thing>[\u4e00-\u9fff]{{2}})?的?(?:(?P<name>{_NAMED})(?:是|叫|为|叫做)?(?:什么|啥|哪个)|叫(?:什么|啥)"
+    rf"|(?:是|叫)?什么(?P<what>{_NAMED})|(?P<query>{_NAMED})[?？。\s]*$)"
+)
+NAMING = re.compile(
+    r"名为|名叫|叫做|叫作|称为|称作|取名|命名|定名|简称|全称|又称|别称|亦称|也称|俗称|通称|号称|之称|又名|别名|原名|本名"
+    r"|学名|或称|又作|亦作|亦名|也叫|又叫|誉为|评为|获评|荣获|授予"
+    r"|(?:主题|口号|标语)(?:为|是|：|:)"
+    r"|以[^，。；]{2,20}为(?:主题|口号)"
+)
+QUOTED = r"[“「『《\"‘][^”」』》\"’]{1,40}[”」』》\"’]"
+# jieba: names that answer 叫什么名字; a person's (nr) only when of three characters (jieba tags 李子 as one)
+# and a person or a place is asked, a place's (ns) only when a place is asked (这个村叫什么)
+NAME_FLAGS = frozenset({"nr", "nrfg", "nrt", "nt", "nz"})
+PERSON_ENDINGS = "子女妻夫父母王帝后人者员长师生手家哥姐弟妹儿爷奶友"  # 儿子叫什么 is answered by a person's name, 景点叫什么 not
+
+
+@lru_cache(maxsize=1024)
+def _name_asked(question: str) -> re.Match[str] | None:
+    """What NAME_ASKED reads of a question asking a name; None for a holder's name (office_conflict and
+    person_missing read that) and for "宣传了哪些公益主题" (which ones, not a search-box query for a theme)."""
+    named = NAME_ASKED.search(question)
+    if named is None or ASKS_HOLDER.search(question):
+        return None
+    return None if named.group("query") is not None and ASKS_ANYWHERE.search(question) else named
+
+
+def _holds_name(asked: re.Match[str], sentence: str, question: str) -> bool:
+    """The sentence gives a name (a theme, a slogan): introduced by a naming word or quoted next to the word
+    asked or the thing named; for 名字 or a plain 叫什么 also a proper noun the question does not hold (a
+    place's, a person's) or a speaker."""
+    text = _simplified(sentence)
+    attribute = asked.group("name") or asked.group("what") or asked.group("query") or ""
+    thing = asked.group("thing") or ""
+    if NAMING.search(text) or (attribute and re.search(rf"{attribute}[^，。；]{{0,8}}{QUOTED}|{QUOTED}{attribute}", text)):
+        return True
+    if thing and re.search(rf"{re.escape(thing)}的?{QUOTED}|{QUOTED}{re.escape(thing)}", text):
+        return True
+    if attribute not in ("", "名字", "名称", "全称"):
+        return False
+    if BOOK_TITLE.search(text):  # a title is the name of a work or a document
+        return True
+    place_asked = bool(thing) and (thing[-1] in PLACE_SUFFIXES or thing.endswith(PLACE_KINDS))
+    person_asked = not thing or thing[-1] in PERSON_ENDINGS
+    if person_asked and SPEAKER.search(text):
+        return True
+
+    def names_one(word: str, flag: str) -> bool:
+        if len(word) < 2 or word in question:
+            return False
+        if flag == "ns":
+            return place_asked
+        if flag.startswith("nr"):  # a place's name may hold a person's: 法赫德国王国际机场
+            return len(word) >= 3 and (person_asked or place_asked)
+        return flag in NAME_FLAGS
+
+    return any(names_one(word, flag) for word, flag in tagged(text))
 
 
 # Several items asked by name ("分别是哪五类", "除了华锦还有哪几家") are answered by an enumeration, not by
@@ -584,6 +654,9 @@ def answer_type_match(question: str, sentence: str) -> float:
     The patterns are written in simplified characters (个, 万, 亿, 县); a sentence of a
     traditional document is read in simplified form.
     """
+    named = _name_asked(question)
+    if named:
+        return float(_holds_name(named, sentence, question))
     for asks, holds in ANSWER_TYPES:
         if asks.search(question):
             return 1.0 if holds.search(_simplified(sentence)) else 0.0

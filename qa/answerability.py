@@ -340,7 +340,7 @@ def unit_match(question: str, sentence: str) -> float:
     """
     question = asking_clause(question)
     # "扩大人口规模采取了哪些措施" asks no head count; a search-box query ("事故死亡人数") asks by its measure
-    if not _ASKS_AMOUNT.search(question) and _ASKS_ANYWHERE.search(question):
+    if not _ASKS_AMOUNT.search(question) and ASKS_ANYWHERE.search(question):
         return 0.5
     edges = word_boundaries(question)  # a unit is asked by whole words: 演员|工作室 holds no 员工
     # The measure named last is the one asked: "人口中大约占多少比例" asks a share, not a head count.
@@ -370,7 +370,7 @@ def unit_match(question: str, sentence: str) -> float:
 def asking_clause(question: str) -> str:
     """The last clause of the question that holds an asking word (多少, 几, 什么…); the question without one."""
     clauses = [clause for clause in _CLAUSE_BREAK.split(question) if clause]
-    return next((clause for clause in reversed(clauses) if _ASKS_ANYWHERE.search(clause)), question)
+    return next((clause for clause in reversed(clauses) if ASKS_ANYWHERE.search(clause)), question)
 
 
 def listed_item_conflict(question: str, sentence: str) -> bool:
@@ -627,7 +627,7 @@ PERSONAL_ROLE = re.compile(
 )
 _PERSON_ONLY_FLAGS = frozenset({"nr", "nrfg", "nrt"})  # jieba: person names
 # Somebody named by what they said ("副局长黄海说"), whatever the segmenter reads the name as.
-_SPEAKER = re.compile(r"[\u4e00-\u9fff]{2}(?:说|表示|指出|介绍)")
+SPEAKER = re.compile(r"[\u4e00-\u9fff]{2}(?:说|表示|指出|介绍)")
 _ORGANISATION = re.compile(r"(?:公司|集团|局|委员会|政府|大学|学院|学校|协会|中心|银行|医院|部|厂|社|团|队|院|所)$")
 _PERSON_FLAGS = frozenset({"nr", "nrfg", "nrt", "nt", "nz"})  # jieba: person names, organisations, other proper nouns
 _GLUED_BEFORE = "了的是在和与及被把对从"  # starts no name: the segmenter glued it to one it does not know (了旭鼎)
@@ -646,10 +646,10 @@ def person_missing(question: str, sentence: str) -> float:
     something else about a role ("担任什么节目的主持人") does not. A role only a person holds
     ("总经理是谁") is answered by a person's name, not by an organisation's.
     """
-    asks_role = ROLE_QUERY.search(question) and not _ASKS_ANYWHERE.search(question)  # a search-box query
+    asks_role = ROLE_QUERY.search(question) and not ASKS_ANYWHERE.search(question)  # a search-box query
     if not (ASKS_PERSON.search(question) or asks_role):
         return 0.0
-    if "·" in sentence or _SPEAKER.search(sentence):
+    if "·" in sentence or SPEAKER.search(sentence):
         return 0.0
     for word in focus_words(question):  # the role asked, then its holder: "目前社长是藤岛茱莉景子"
         named = re.search(re.escape(word) + r"(?:是|为|：|:)\s*([^\s，。,；;！？]{2,})", sentence)
@@ -704,7 +704,7 @@ def office_conflict(question: str, evidence: str) -> bool:
 
 
 ASKING = re.compile(r"^(?:多少|几(?!乎)|什么|哪|谁|怎么|怎样|如何|为什么|为何|何|是否|是不是|有没有|多大|多长|多久|多高|多远)")
-_ASKS_ANYWHERE = re.compile(ASKING.pattern.removeprefix("^"))
+ASKS_ANYWHERE = re.compile(ASKING.pattern.removeprefix("^"))
 FOCUS_REACH = 2  # content words either side of the asking word
 # The measure word of "哪一个人", "哪一种米", "哪条河" belongs to the asking word: 一个 says nothing of what is asked.
 WHICH_MEASURE = re.compile(r"哪(一?[个种位条座部次场项支所间家名本首句段期届代类样])")
