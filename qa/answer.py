@@ -97,8 +97,9 @@ HAN = re.compile(r"[\u4e00-\u9fff]")
 NUMBER = (
     # a number glued after Latin letters names a model (C919), one before 平台/热线 a service line (12345平台)
     r"(?<![A-Za-z\d.])\d+(?:\.\d+)?(?![\d.]|[年月日号]|平台|热线|专线)"
-    r"|[一二两三四五六七八九十百千万亿]+[个家亩栋支件次倍成名人户场项所座万亿元条种位部本首届岁米里层级类对张只头匹枚平公]"
-    r"|[一二两三四五六七八九十百]+(?:年|天|周|小时|分钟)"  # a length of time: 二十年, 三天
+    # an ordinal (第一人民医院, 第三届) counts nothing
+    r"|(?<![第一二两三四五六七八九十百千万亿])[一二两三四五六七八九十百千万亿]+[个家亩栋支件次倍成名人户场项所座万亿元条种位部本首届岁米里层级类对张只头匹枚平公]"
+    r"|(?<![第一二两三四五六七八九十百])[一二两三四五六七八九十百]+(?:年|天|周|小时|分钟)"  # a length of time: 二十年, 三天
 )
 LIST_QUESTION = re.compile(
     r"哪些|哪几|几个方面|几方面|什么方面|包括什么|有什么举措|有什么措施|which .*s\b", re.IGNORECASE

@@ -232,6 +232,9 @@ def test_a_traditional_sentence_holds_the_quantity_a_question_asks_for():
         ("他的儿子叫什么？", "他的儿子胡家祥在村里开起了农家乐。", 0.0),
         ("达曼新建的机场叫什么？", "达曼拥有新建的法赫德国王国际机场。", 0.0),  # a place's name may hold a person's
         ("内台航路也叫什么？", "内台航路，或称内台航线，是连结日本与台湾的海运航线。", 0.0),
+        # an ordinal in a name counts nothing
+        ("人口自然增长率是多少？", "清镇市第一人民医院陆续建成投入使用，不断提高人口自然增长率。", 1.0),
+        ("有多少人参加？", "共有三十人参加。", 0.0),
     ],
 )
 def test_answer_slot_missing(question, sentence, missing):
