@@ -204,8 +204,9 @@ HELDOUT = ROOT / "eval" / "questions.heldout.jsonl"
 # seventh round added four batches written by sessions that never saw the code (231 in-corpus, 164
 # unanswerable, 138 near misses in all) and ended at 201/231, 114/164, 91/138: each floor two below.
 # The eighth round added batches 8 and 9 (271 in-corpus, 204 unanswerable, 174 near misses held out)
-# and ended at 231/271, 142/204, 116/174 (234/271, 141/204, 114/174 at its start): each floor two below.
-HELDOUT_FLOORS = {"correct": 229 / 271, "refused": 140 / 204, "near_miss": 114 / 174}
+# and ended at 231/271, 142/204, 116/174 (234/271, 141/204, 114/174 at its start). The ninth (names
+# asked as a slot, a refit at 0.55) ended at 229/271, 151/204, 122/174: each floor two below.
+HELDOUT_FLOORS = {"correct": 227 / 271, "refused": 149 / 204, "near_miss": 120 / 174}
 
 
 def test_heldout_answers_meet_the_floors(real_retriever: Retriever):
